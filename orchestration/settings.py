@@ -1,0 +1,51 @@
+"""Paths and settings, resolved from the package location and the environment (never the caller's cwd).
+
+Every tool (Dagster, dbt, Evidence, tests) receives the same absolute warehouse path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_DIR / "seeds"
+NOMENCLATURES_DIR = SEEDS_DIR / "nomenclatures"
+GEOGRAPHY_DIR = SEEDS_DIR / "geographie"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+
+    @property
+    def depot_dir(self) -> Path:
+        """Where extracts are dropped: one folder per source."""
+        return self.data_dir / "depot"
+
+    @property
+    def warehouse(self) -> Path:
+        """The working warehouse the pipeline writes to."""
+        env = os.environ.get("OBSERVATOIRE_ENTREPOT")
+        return Path(env).resolve() if env else self.data_dir / "entrepot" / "observatoire.duckdb"
+
+    @property
+    def published(self) -> Path:
+        """The read-only copy analysts and reports open."""
+        env = os.environ.get("OBSERVATOIRE_PUBLIE")
+        return Path(env).resolve() if env else self.data_dir / "publie" / "observatoire.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "rapports"
+
+    @property
+    def key_file(self) -> Path:
+        """Local pseudonymisation key created by the demo when OBSERVATOIRE_CLE_PSEUDO is not set."""
+        return self.data_dir / "cle_pseudonymisation.txt"
+
+
+def settings() -> Settings:
+    env = os.environ.get("OBSERVATOIRE_DATA")
+    return Settings(data_dir=Path(env).resolve() if env else PROJECT_DIR / "data")
