@@ -57,6 +57,7 @@ class Source:
     cadence: str  # "mensuelle", "trimestrielle", "biennale"
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # warehouse names that identify a row within one extract
+    staging: str  # the dbt staging model built on raw.<name>
     formats: tuple[str, ...] = ("csv",)
     doc: str = field(default="")
 
@@ -78,6 +79,7 @@ FSL = Source(
     label="Fonds de Solidarité Logement (FSL)",
     grain="une ligne par demande d'aide et sa décision",
     cadence="mensuelle",
+    staging="stg_fsl__demandes_aide",
     key=("numero_dossier",),
     columns=(
         Column("N° dossier", "numero_dossier", "identifiant", required=True,
@@ -115,6 +117,7 @@ DALO = Source(
     grain="une ligne par recours, dans son dernier état connu à la date d'extraction",
     cadence="trimestrielle",
     formats=("csv", "xlsx"),
+    staging="stg_dalo__recours",
     key=("numero_recours",),
     columns=(
         Column("N° recours", "numero_recours", "identifiant", required=True,
@@ -151,6 +154,7 @@ SNE_DEMANDES = Source(
     grain="une ligne par demande créée, renouvelée ou radiée dans le mois, dans son état à la date d'extraction",
     cadence="mensuelle",
     formats=("csv", "xlsx"),
+    staging="stg_sne__demandes",
     key=("numero_unique",),
     columns=(
         Column("Numéro unique", "numero_unique", "identifiant", required=True,
@@ -192,6 +196,7 @@ SNE_ATTRIBUTIONS = Source(
     grain="une ligne par attribution",
     cadence="mensuelle",
     formats=("csv", "xlsx"),
+    staging="stg_sne__attributions",
     key=("numero_unique",),
     columns=(
         Column("Numéro unique", "numero_unique", "identifiant", required=True,
@@ -229,6 +234,7 @@ PPPI = Source(
     label="Parc privé potentiellement indigne (PPPI, Filocom)",
     grain="une ligne par commune et millésime",
     cadence="biennale",
+    staging="stg_pppi__communes",
     key=("code_commune", "millesime"),
     columns=(
         Column("Code commune", "code_commune", "commune", required=True, description="Code INSEE de la commune"),
@@ -256,6 +262,7 @@ CCAPEX = Source(
     label="Prévention des expulsions (CCAPEX / EXPLOC)",
     grain="une ligne par événement de procédure",
     cadence="trimestrielle",
+    staging="stg_ccapex__evenements",
     key=("numero_procedure", "etape", "date_etape"),
     columns=(
         Column("N° procédure", "numero_procedure", "identifiant", required=True,

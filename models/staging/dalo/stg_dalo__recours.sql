@@ -1,0 +1,25 @@
+with source as (
+    select * from {{ source('raw', 'dalo') }}
+    {{ latest_version('numero_recours') }}
+)
+
+select
+    source.numero_recours,
+    source.tranche_age,
+    communes.code_commune_actuel as code_commune,
+    source.code_commune as code_commune_extrait,
+    source.type_recours,
+    {{ date_fr('source.date_depot') }} as date_depot,
+    source.motif_principal,
+    source.motif_secondaire,
+    source.typologie_demandee,
+    cast(source.taille_menage as integer) as taille_menage,
+    {{ date_fr('source.date_decision') }} as date_decision,
+    source.decision,
+    source.suite,
+    {{ date_fr('source.date_relogement') }} as date_relogement,
+    source._fichier as fichier_source,
+    source._date_extraction as date_extraction
+from source
+left join {{ ref('correspondance_communes') }} as communes
+    on source.code_commune = communes.code_commune_origine

@@ -1,0 +1,24 @@
+-- One row per current commune and millésime: communes merged since the millésime are summed
+-- into the commune they belong to today.
+with source as (
+    select * from {{ source('raw', 'pppi') }}
+    {{ latest_version('code_commune, millesime') }}
+)
+
+select
+    communes.code_commune_actuel as code_commune,
+    cast(source.millesime as integer) as millesime,
+    sum(cast(source.nb_rp_privees as integer)) as nb_rp_privees,
+    sum(cast(source.nb_pppi as integer)) as nb_pppi,
+    sum(cast(source.nb_pppi_cat6 as integer)) as nb_pppi_cat6,
+    sum(cast(source.nb_pppi_cat78 as integer)) as nb_pppi_cat78,
+    sum(cast(source.nb_pppi_po as integer)) as nb_pppi_po,
+    sum(cast(source.nb_pppi_lp as integer)) as nb_pppi_lp,
+    sum(cast(source.nb_pppi_avant_1949 as integer)) as nb_pppi_avant_1949,
+    bool_or({{ booleen_on('source.secret_statistique') }}) as secret_statistique,
+    max(source._fichier) as fichier_source,
+    max(source._date_extraction) as date_extraction
+from source
+left join {{ ref('correspondance_communes') }} as communes
+    on source.code_commune = communes.code_commune_origine
+group by communes.code_commune_actuel, cast(source.millesime as integer)

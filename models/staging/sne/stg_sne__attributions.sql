@@ -1,0 +1,26 @@
+with source as (
+    select * from {{ source('raw', 'sne_attributions') }}
+    {{ latest_version('numero_unique') }}
+)
+
+select
+    source.numero_unique,
+    source.tranche_age,
+    {{ date_fr('source.date_attribution') }} as date_attribution,
+    {{ date_fr('source.date_depot') }} as date_depot,
+    communes.code_commune_actuel as code_commune,
+    source.code_commune as code_commune_extrait,
+    source.typologie_attribuee,
+    {{ booleen_on('source.logement_qpv') }} as logement_qpv,
+    source.reservataire,
+    source.bailleur,
+    {{ booleen_on('source.prioritaire_dalo') }} as prioritaire_dalo,
+    {{ booleen_on('source.prioritaire_pdalhpd') }} as prioritaire_pdalhpd,
+    cast(source.quartile_ressources as integer) as quartile_ressources,
+    {{ booleen_on('source.demande_mutation') }} as demande_mutation,
+    cast(source.taille_menage as integer) as taille_menage,
+    source._fichier as fichier_source,
+    source._date_extraction as date_extraction
+from source
+left join {{ ref('correspondance_communes') }} as communes
+    on source.code_commune = communes.code_commune_origine

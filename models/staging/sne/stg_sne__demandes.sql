@@ -1,0 +1,38 @@
+with source as (
+    select * from {{ source('raw', 'sne_demandes') }}
+    {{ latest_version('numero_unique') }}
+),
+
+typologies as (
+    -- The demanded typologies as a list ("T2/T3" -> ['T2', 'T3']).
+    select
+        numero_unique,
+        list_transform(string_split(typologies_souhaitees, '/'), t -> upper(trim(t))) as liste
+    from source
+)
+
+select
+    source.numero_unique,
+    source.tranche_age,
+    residence.code_commune_actuel as code_commune_residence,
+    souhaitee.code_commune_actuel as code_commune_souhaitee,
+    source.code_commune_souhaitee as code_commune_souhaitee_extrait,
+    typologies.liste as typologies_souhaitees,
+    {{ date_fr('source.date_depot') }} as date_depot,
+    {{ date_fr('source.date_renouvellement') }} as date_renouvellement,
+    source.statut,
+    {{ date_fr('source.date_radiation') }} as date_radiation,
+    source.motif_radiation,
+    {{ booleen_on('source.demande_mutation') }} as demande_mutation,
+    cast(source.taille_menage as integer) as taille_menage,
+    source.motif_principal,
+    {{ booleen_on('source.prioritaire_dalo') }} as prioritaire_dalo,
+    {{ booleen_on('source.prioritaire_pdalhpd') }} as prioritaire_pdalhpd,
+    source._fichier as fichier_source,
+    source._date_extraction as date_extraction
+from source
+inner join typologies on source.numero_unique = typologies.numero_unique
+left join {{ ref('correspondance_communes') }} as residence
+    on source.code_commune_residence = residence.code_commune_origine
+left join {{ ref('correspondance_communes') }} as souhaitee
+    on source.code_commune_souhaitee = souhaitee.code_commune_origine

@@ -1,0 +1,191 @@
+"""`observatoire`: the command line of the observatory team (messages in French).
+
+Exit codes: 0 success, 1 refresh failed or blocked (the published warehouse is untouched), 2 usage or
+configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from .extracts import SOURCES
+from .settings import PROJECT_DIR, settings
+
+DBT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "dbt_project.yml", "profiles.yml")
+
+
+class ConfigurationError(Exception):
+    """A usage or configuration problem (exit code 2)."""
+
+
+def _pseudonymisation_key(create: bool) -> str:
+    """The key from OBSERVATOIRE_CLE_PSEUDO, or the demo's local key file (created on demand)."""
+    key = os.environ.get("OBSERVATOIRE_CLE_PSEUDO")
+    if key:
+        return key
+    key_file = settings().key_file
+    if not key_file.exists():
+        if not create:
+            raise ConfigurationError(
+                "Clé de pseudonymisation absente : définir la variable OBSERVATOIRE_CLE_PSEUDO "
+                f"(ou lancer « observatoire generer-demo », qui crée une clé locale de démonstration {key_file}).")
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+        key_file.chmod(0o600)
+        print(f"Clé de pseudonymisation locale créée pour la démonstration : {key_file} "
+              "(en production, définir OBSERVATOIRE_CLE_PSEUDO).")
+    else:
+        print(f"Clé de pseudonymisation : clé locale de démonstration {key_file} "
+              "(en production, définir OBSERVATOIRE_CLE_PSEUDO).")
+    return key_file.read_text(encoding="utf-8").strip()
+
+
+def ensure_dbt_manifest() -> None:
+    """Parse the dbt project only when the manifest is missing or older than the project's files."""
+    manifest = PROJECT_DIR / "target" / "manifest.json"
+    newest = 0.0
+    for name in DBT_INPUTS:
+        path = PROJECT_DIR / name
+        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
+        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
+    if manifest.exists() and manifest.stat().st_mtime >= newest:
+        return
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(PROJECT_DIR),
+                                 "--profiles-dir", str(PROJECT_DIR)])
+    if not result.success:
+        raise ConfigurationError(f"Le projet dbt ne se compile pas : {result.exception}")
+
+
+def _environment() -> None:
+    s = settings()
+    os.environ["OBSERVATOIRE_ENTREPOT"] = str(s.warehouse)
+    os.environ.setdefault("DAGSTER_HOME", str(s.data_dir / "dagster"))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def cmd_generer_demo(args: argparse.Namespace) -> int:
+    from .demo import generate
+
+    _pseudonymisation_key(create=True)
+    s = settings()
+    start = time.perf_counter()
+    counts = generate(s.depot_dir, echelle=args.echelle, graine=args.graine, jusqua=args.jusqua)
+    print(f"Extractions de démonstration écrites dans {s.depot_dir} en {time.perf_counter() - start:.1f} s :")
+    for name, n in counts.items():
+        print(f"  {name:<18} {n:>12,} lignes".replace(",", " "))
+    return 0
+
+
+def cmd_actualiser(args: argparse.Namespace) -> int:
+    os.environ["OBSERVATOIRE_CLE_PSEUDO"] = _pseudonymisation_key(create=False)
+    _environment()
+    ensure_dbt_manifest()
+    from dagster import DagsterInstance
+
+    from .definitions import defs
+
+    started = datetime.now().replace(microsecond=0)
+    begin = time.perf_counter()
+    with DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("actualisation").execute_in_process(instance=instance, raise_on_error=False)
+    elapsed = time.perf_counter() - begin
+    if not result.success:
+        failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        print(f"Actualisation en échec ({', '.join(failed) or 'étape inconnue'}) après {elapsed:.0f} s : "
+              f"l'entrepôt publié n'a pas été modifié ({settings().published}).", file=sys.stderr)
+        for event in result.all_events:
+            if event.event_type_value == "STEP_FAILURE" and event.step_failure_data:
+                print(f"  {event.step_key} : {event.step_failure_data.error.message.strip()}", file=sys.stderr)
+        return 1
+    print(f"Actualisation terminée en {elapsed:.0f} s.")
+    print_summary(since=started)
+    return 0
+
+
+def print_summary(since: datetime | None = None) -> None:
+    """Rows per source, files refused, where the outputs are: read from the published warehouse."""
+    from .warehouse import connect
+
+    s = settings()
+    con = connect(s.published, read_only=True)
+    try:
+        print(f"\nEntrepôt publié : {s.published}")
+        print(f"  {'source':<18} {'brut':>12} {'staging':>12}")
+        for source in SOURCES.values():
+            raw = con.execute(f"SELECT count(*) FROM raw.{source.name}").fetchone()[0]
+            n_stg = con.execute(f"SELECT count(*) FROM staging.{source.staging}").fetchone()[0]
+            print(f"  {source.name:<18} {raw:>12,} {n_stg:>12,}".replace(",", " "))
+        where = "WHERE charge_le >= ?" if since else ""
+        params = [since] if since else []
+        refused = con.execute(f"SELECT fichier, message FROM raw.journal_chargements {where} "
+                              f"{'AND' if where else 'WHERE'} statut = 'REFUSE' ORDER BY fichier", params).fetchall()
+        rejected = con.execute(f"SELECT count(*) FROM raw.rejets {where}", params).fetchone()[0]
+        print(f"Fichiers refusés : {len(refused)}" + ("" if refused else " (aucun)"))
+        for _, message in refused:
+            print(f"  - {message}")
+        print(f"Lignes mises en quarantaine (raw.rejets) : {rejected:,}".replace(",", " "))
+        print(f"Rapports : {s.reports_dir}")
+    finally:
+        con.close()
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    if not settings().published.exists():
+        raise ConfigurationError(
+            f"Aucun entrepôt publié ({settings().published}) : lancer « observatoire actualiser ».")
+    print_summary()
+    return 0
+
+
+def cmd_geographie(args: argparse.Namespace) -> int:
+    from .geographie import regenerate
+    from .settings import GEOGRAPHY_DIR
+
+    regenerate(GEOGRAPHY_DIR, settings().data_dir / "cache" / "decoupage-administratif")
+    return 0
+
+
+def _month(value: str) -> str:
+    try:
+        datetime.strptime(value, "%Y-%m")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"mois invalide « {value} » (attendu AAAA-MM)") from None
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="observatoire", description="Observatoire du PDALHPD du Pas-de-Calais")
+    sub = p.add_subparsers(dest="commande", required=True, metavar="commande")
+    demo = sub.add_parser("generer-demo", help="écrire des extractions de démonstration dans data/depot/")
+    demo.add_argument("--echelle", type=float, default=1.0, help="volume (1 = Pas-de-Calais, 100 ≈ France)")
+    demo.add_argument("--graine", type=int, default=62, help="graine aléatoire (résultat reproductible)")
+    demo.add_argument("--jusqua", type=_month, default=None, help="dernier mois généré, AAAA-MM")
+    demo.set_defaults(func=cmd_generer_demo)
+    sub.add_parser("actualiser", help="charger les extractions, construire et publier l'entrepôt") \
+        .set_defaults(func=cmd_actualiser)
+    sub.add_parser("resume", help="résumer l'entrepôt publié").set_defaults(func=cmd_resume)
+    sub.add_parser("geographie", help="régénérer les seeds géographiques depuis le COG") \
+        .set_defaults(func=cmd_geographie)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigurationError as e:
+        print(f"Erreur : {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Dagster definitions: ingestion assets (one per source) -> dbt build -> publication, in one job.
+
+The dbt manifest must exist before this module is imported (`observatoire actualiser` and `make dev`
+prepare it); nothing here runs `dbt parse` at import time.
+"""
+
+
+import os
+import sys
+from pathlib import Path
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSelection,
+    ConfigurableResource,
+    Definitions,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    define_asset_job,
+    in_process_executor,
+)
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+from .extracts import SOURCES, Source
+from .ingestion import Loader
+from .settings import PROJECT_DIR, settings
+from .warehouse import connect, publish
+
+DBT_PROJECT = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+DBT_PROJECT.prepare_if_dev()  # only under `dagster dev`
+
+
+class Entrepot(ConfigurableResource):
+    """Where the extracts are, the working warehouse, the published copy and the pseudonymisation key."""
+
+    depot_dir: str
+    warehouse: str
+    published: str
+
+    def pseudonymisation_key(self) -> bytes:
+        key = os.environ.get("OBSERVATOIRE_CLE_PSEUDO", "")
+        if not key:
+            raise RuntimeError("Clé de pseudonymisation absente : définir OBSERVATOIRE_CLE_PSEUDO.")
+        return key.encode("utf-8")
+
+
+def _ingestion_asset(source: Source):
+    @asset(
+        key=AssetKey(["raw", source.name]),
+        group_name="ingestion",
+        kinds={"duckdb"},
+        description=f"{source.label} : chargement des fichiers de depot/{source.name}/ dans raw.{source.name} "
+                    f"({source.grain}).",
+    )
+    def _load(context: AssetExecutionContext, entrepot: Entrepot) -> MaterializeResult:
+        con = connect(entrepot.warehouse, extensions=True)
+        try:
+            results = Loader(con, entrepot.pseudonymisation_key()).load_source(
+                source, Path(entrepot.depot_dir) / source.name)
+            total = con.execute(f"SELECT count(*) FROM raw.{source.name}").fetchone()[0]
+        finally:
+            con.close()
+        for r in results:
+            log = context.log.warning if r.statut == "REFUSE" else context.log.info
+            log(r.message + (f" Avertissements : {' ; '.join(r.avertissements)}" if r.avertissements else ""))
+        refused = [r.message for r in results if r.statut == "REFUSE"]
+        return MaterializeResult(metadata={
+            "fichiers_charges": sum(r.statut == "CHARGE" for r in results),
+            "fichiers_refuses": len(refused),
+            "lignes_chargees": sum(r.nb_lignes_chargees for r in results),
+            "lignes_rejetees": sum(r.nb_lignes_rejetees for r in results),
+            "lignes_en_base": total,
+            "refus": MetadataValue.md("\n".join(f"- {m}" for m in refused) or "aucun"),
+        })
+
+    _load.__name__ = f"raw_{source.name}"
+    return _load
+
+
+INGESTION_ASSETS = [_ingestion_asset(s) for s in SOURCES.values()]
+
+
+@dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT)
+def observatoire_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
+    """Seeds, staging, marts and their tests, in one `dbt build`."""
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+@asset(
+    key=AssetKey(["entrepot_publie"]),
+    deps=[observatoire_dbt],
+    group_name="publication",
+    kinds={"duckdb"},
+    description="Copie en lecture seule de l'entrepôt, remplacée atomiquement (data/publie/observatoire.duckdb).",
+)
+def entrepot_publie(entrepot: Entrepot) -> MaterializeResult:
+    path = publish(Path(entrepot.warehouse), Path(entrepot.published))
+    return MaterializeResult(metadata={"chemin": str(path), "taille_octets": path.stat().st_size})
+
+
+actualisation = define_asset_job(
+    "actualisation",
+    selection=AssetSelection.all(),
+    description="Ingestion des extractions, dbt build, publication de l'entrepôt.",
+    executor_def=in_process_executor,  # one DuckDB writer at a time
+)
+
+
+def build_definitions() -> Definitions:
+    s = settings()
+    os.environ.setdefault("OBSERVATOIRE_ENTREPOT", str(s.warehouse))
+    return Definitions(
+        assets=[*INGESTION_ASSETS, observatoire_dbt, entrepot_publie],
+        jobs=[actualisation],
+        resources={
+            "entrepot": Entrepot(depot_dir=str(s.depot_dir), warehouse=str(s.warehouse), published=str(s.published)),
+            "dbt": DbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(PROJECT_DIR),
+                                  dbt_executable=str(Path(sys.executable).parent / "dbt")),
+        },
+        executor=in_process_executor,
+    )
+
+
+defs = build_definitions()
