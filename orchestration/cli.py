@@ -68,7 +68,10 @@ def _environment() -> None:
     s = settings()
     os.environ["OBSERVATOIRE_ENTREPOT"] = str(s.warehouse)
     os.environ.setdefault("DAGSTER_HOME", str(s.data_dir / "dagster"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
@@ -96,7 +99,9 @@ def cmd_actualiser(args: argparse.Namespace) -> int:
     started = datetime.now().replace(microsecond=0)
     begin = time.perf_counter()
     with DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("actualisation").execute_in_process(instance=instance, raise_on_error=False)
+        result = defs.resolve_job_def("actualisation").execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
     elapsed = time.perf_counter() - begin
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]

@@ -30,6 +30,7 @@ from .settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR
 # A column whose values are mostly invalid means the file's format is wrong, not a few rows.
 STRUCTURAL_INVALID_SHARE = 0.5
 HEADER_SEARCH_ROWS = 20  # an .xlsx may carry title rows above its header
+HEADER_SEARCH_COLUMNS = 100
 
 
 class ExtractError(Exception):
@@ -336,9 +337,10 @@ class Loader:
 
     def _xlsx_relation(self, source: Source, path: Path, extracted: date) -> tuple[str, dict[int, Column], list[str]]:
         try:
+            corner = f"{_excel_column(HEADER_SEARCH_COLUMNS)}{HEADER_SEARCH_ROWS}"
             top = self.con.execute(
                 f"SELECT * FROM read_xlsx({_sql_str(str(path))}, header=false, all_varchar=true, "
-                f"range='A1:ZZ{HEADER_SEARCH_ROWS}', stop_at_empty=false)").fetchall()
+                f"range='A1:{corner}', stop_at_empty=false)").fetchall()
         except Exception as e:
             raise ExtractError(f"{path.name} : classeur Excel illisible ({e}).") from None
         expected = {normalise_header(c.header) for c in source.columns}
@@ -354,11 +356,10 @@ class Loader:
         if header_row > 1:
             warnings.append(f"en-tête trouvé ligne {header_row} (lignes de titre ignorées)")
         last_col = _excel_column(len(header))
-        select = self._select_columns(mapping, extracted, lambda i: f"column{i}", xlsx=True)
+        select = self._select_columns(mapping, extracted, lambda i: f'"{_excel_column(i + 1)}"', xlsx=True)
         self.con.execute("CREATE OR REPLACE TEMP TABLE _rejets_structure "
                          "(ligne BIGINT, motif VARCHAR, valeur VARCHAR)")
-        width = len(header)
-        names = ", ".join(f"column{i}" for i in range(width))
+        names = ", ".join(f'"{_excel_column(i + 1)}"' for i in range(len(header)))
         self.con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _xlsx AS
             SELECT * FROM (

@@ -1,0 +1,47 @@
+# Observatoire PDALHPD 62: every lifecycle step is one target; CI runs the same `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installe
+DATA ?= $(CURDIR)/data
+export OBSERVATOIRE_DATA := $(DATA)
+export OBSERVATOIRE_ENTREPOT ?= $(DATA)/entrepot/observatoire.duckdb
+export DAGSTER_HOME ?= $(DATA)/dagster
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: install demo test lint dev docs geographie clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 introuvable ($(PYTHON)) : l'installer ou passer PYTHON=..."; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/observatoire generer-demo
+	$(BIN)/observatoire actualiser
+
+lint: install
+	$(BIN)/ruff check orchestration tests
+	$(BIN)/sqlfluff lint models tests/dbt --disable-progress-bar
+
+test: lint
+	$(BIN)/pytest -q
+
+dev: install
+	@mkdir -p $(DAGSTER_HOME)
+	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -m orchestration.definitions
+
+docs: install
+	$(BIN)/dbt docs generate --project-dir . --profiles-dir .
+
+geographie: install
+	$(BIN)/observatoire geographie
+
+clean:
+	rm -rf target logs .pytest_cache
