@@ -152,10 +152,14 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_geographie(args: argparse.Namespace) -> int:
-    from .geographie import regenerate
-    from .settings import GEOGRAPHY_DIR
+    from .geographie import GeographieError, regenerate
 
-    regenerate(GEOGRAPHY_DIR, settings().data_dir / "cache" / "decoupage-administratif")
+    try:
+        build = regenerate()
+    except GeographieError as e:
+        raise ConfigurationError(str(e)) from None
+    for message in build.messages:
+        print(message)
     return 0
 
 
