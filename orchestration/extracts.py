@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 KINDS = {"identifiant", "personnel", "naissance", "texte", "code", "commune", "date", "entier", "decimal", "booleen"}
@@ -59,7 +59,6 @@ class Source:
     key: tuple[str, ...]  # warehouse names that identify a row within one extract
     staging: str  # the dbt staging model built on raw.<name>
     formats: tuple[str, ...] = ("csv",)
-    doc: str = field(default="")
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -308,6 +307,8 @@ def file_name(source: str, period: str, extracted: date, ext: str = "csv") -> st
 
 def normalise_header(header: str) -> str:
     """Compare headers without case, accents, punctuation or repeated spaces."""
-    text = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode()
+    # Typographic apostrophes and the degree/ordinal signs of "N°" become spaces ("N°dossier", "l’aide").
+    text = re.sub(r"[’'`°º]", " ", header)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = re.sub(r"[^a-z0-9]+", " ", text.lower())
     return " ".join(text.split())

@@ -168,3 +168,12 @@ def test_xlsx_with_title_rows_is_read(warehouse, tmp_path):
     assert (result.statut, result.nb_lignes_chargees) == ("CHARGE", 1)
     assert warehouse.execute("SELECT _ligne, date_depot, type_recours FROM raw.dalo").fetchone() == (
         4, "10/01/2024", "LOGEMENT")
+
+
+def test_headers_match_whatever_the_case_accents_and_apostrophes(warehouse, tmp_path):
+    spelled = {"N° dossier": "Nº DOSSIER", "Forme de l'aide": "Forme de l’aide", "Date de dépôt": "date de depot"}
+    headers = [spelled.get(c.header, c.header) for c in SOURCES["fsl"].columns]
+    row = {spelled.get(k, k): v for k, v in fsl_row().items()}
+    write_csv(tmp_path / "fsl" / NAME, [row], headers=headers)
+    [result] = load(warehouse, tmp_path)
+    assert (result.statut, result.nb_lignes_chargees) == ("CHARGE", 1)
