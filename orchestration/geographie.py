@@ -9,6 +9,10 @@ commune-merger table (``correspondance_communes.csv``) must map to a current com
 are not an official level): a regeneration keeps its rows for communes that still exist, adds the default
 territory (derived from the EPCI) for new communes only and drops merged communes, saying so.
 
+``communes.superficie_km2`` is the area of each commune, computed from the IGN Admin Express COG 2018
+boundaries (one polygon per 2018 commune code, summed into the current commune through the merger table).
+Without that GeoJSON file the values of the existing ``communes.csv`` are kept, so no area is ever lost.
+
 Run with ``python -m orchestration.geographie`` (or ``observatoire geographie``). See docs/geographie.md.
 """
 
@@ -17,13 +21,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from orchestration.settings import GEOGRAPHY_DIR, settings
@@ -92,12 +98,31 @@ EXPLICIT_MERGERS: dict[str, tuple[str, str]] = {
     "62210": ("Canteleux", "62154"),
 }
 
+# IGN Admin Express COG 2018 commune boundaries (WGS 84, COG 2018 codes), shared reference data outside the
+# repository; the environment variable overrides the path (the tests use the same lookup).
+GEOJSON_COMMUNES_ENV = "OBSERVATOIRE_GEOJSON_COMMUNES"
+DEFAULT_GEOJSON_COMMUNES = Path("/work/shared/reference/geo/communes-62-pas-de-calais.geojson")
+GEOJSON_SOURCE = "IGN Admin Express COG 2018 simplifiée, Licence Ouverte"
+
+# WGS 84 ellipsoid and its authalic sphere (the sphere with the same total area as the ellipsoid).
+WGS84_A = 6_378_137.0
+WGS84_F = 1 / 298.257223563
+WGS84_E2 = WGS84_F * (2 - WGS84_F)
+AUTHALIC_RADIUS = 6_371_007.2  # metres, a * sqrt(q_p / 2) = 6 371 007.18 m
+
 MOTIF_IDENTIQUE = "identique"
 MOTIF_FUSION = "fusion"
 
 # Seed file name -> header. The order of this dict is the order of writing and of the printout.
 SEED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "communes": ("code_commune", "nom_commune", "population", "code_arrondissement", "code_epci"),
+    "communes": (
+        "code_commune",
+        "nom_commune",
+        "population",
+        "code_arrondissement",
+        "code_epci",
+        "superficie_km2",
+    ),
     "arrondissements": ("code_arrondissement", "nom_arrondissement", "code_commune_chef_lieu"),
     "epci": ("code_epci", "nom_epci", "type_epci", "nb_communes_62", "nb_communes_total", "population_62"),
     "territoires": ("code_territoire", "nom_territoire", "ordre"),
@@ -111,7 +136,7 @@ SEED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 MAPPING_SEED = "commune_territoire"
 
-Row = tuple[str | int, ...]
+Row = tuple[str | int | float, ...]
 
 
 class GeographieError(Exception):
@@ -127,6 +152,19 @@ class Millesime:
     communes: list[dict]
     epci: list[dict]
     arrondissements: list[dict]
+
+
+@dataclass(frozen=True)
+class Superficies:
+    """Areas in km² keyed by commune code of some millésime (to be summed through the merger table).
+
+    ``origine`` says in French where they come from; ``calculees`` is True when they were computed from the
+    IGN boundaries, False when they are the values kept from an existing communes.csv.
+    """
+
+    km2: Mapping[str, float]
+    origine: str
+    calculees: bool
 
 
 @dataclass
@@ -215,6 +253,170 @@ def load_millesime(data_dir: Path, annee: int, version: str) -> Millesime:
         epci=load("epci.json"),
         arrondissements=load("arrondissements.json"),
     )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Areas from the IGN boundaries (pure Python, no GIS dependency)
+
+
+def geojson_communes_path() -> Path:
+    """The IGN 2018 commune boundaries: ``$OBSERVATOIRE_GEOJSON_COMMUNES`` or the shared reference file."""
+    env = os.environ.get(GEOJSON_COMMUNES_ENV)
+    return Path(env) if env else DEFAULT_GEOJSON_COMMUNES
+
+
+def _q(sin_phi: float) -> float:
+    """The ``q`` function of the authalic latitude (Snyder, Map Projections, eq. 3-12) on WGS 84."""
+    e = math.sqrt(WGS84_E2)
+    return (1 - WGS84_E2) * (
+        sin_phi / (1 - WGS84_E2 * sin_phi**2) - math.log((1 - e * sin_phi) / (1 + e * sin_phi)) / (2 * e)
+    )
+
+
+_Q_POLE = _q(1.0)
+
+
+def authalic_latitude(phi: float) -> float:
+    """Authalic latitude (radians) of the geodetic latitude ``phi`` (radians) on WGS 84.
+
+    Placing points on the authalic sphere at their authalic latitude preserves areas, so a spherical area
+    computed there equals the ellipsoidal area (to about 1e-7 here) instead of underestimating it by 0.35 %
+    at the latitude of the Pas-de-Calais, as plain geodetic latitudes would.
+    """
+    return math.asin(max(-1.0, min(1.0, _q(math.sin(phi)) / _Q_POLE)))
+
+
+def ring_area_m2(ring: Sequence[Sequence[float]]) -> float:
+    """Unsigned area (m²) enclosed by one closed ring of ``[longitude, latitude]`` degrees (WGS 84).
+
+    Sum over the edges of the signed spherical excess of the triangle edge + North pole (exact for
+    great-circle edges: E = 2 atan(tan(Δλ/2) (tan(β1/2) + tan(β2/2)) / (1 + tan(β1/2) tan(β2/2)))),
+    on the authalic sphere with authalic latitudes β. The sign depends on the ring orientation and is
+    dropped, so the result is valid for rings that neither enclose a pole nor span 180° of longitude.
+    """
+    points = [(math.radians(p[0]), math.tan(authalic_latitude(math.radians(p[1])) / 2)) for p in ring]
+    if len(points) > 1 and points[0] != points[-1]:
+        points.append(points[0])
+    excess = 0.0
+    for (lon1, t1), (lon2, t2) in pairwise(points):
+        dlon = (lon2 - lon1 + math.pi) % (2 * math.pi) - math.pi
+        excess += 2 * math.atan2(math.tan(dlon / 2) * (t1 + t2), 1 + t1 * t2)
+    return abs(excess) * AUTHALIC_RADIUS**2
+
+
+def geometry_area_m2(geometry: Mapping) -> float:
+    """Area (m²) of a GeoJSON Polygon or MultiPolygon: each exterior ring minus its holes."""
+    kind = geometry.get("type")
+    if kind == "Polygon":
+        polygons = [geometry["coordinates"]]
+    elif kind == "MultiPolygon":
+        polygons = geometry["coordinates"]
+    else:
+        raise ValueError(f"géométrie {kind!r} non prise en charge (Polygon ou MultiPolygon attendu)")
+    total = 0.0
+    for rings in polygons:
+        if rings:
+            total += ring_area_m2(rings[0]) - sum(ring_area_m2(hole) for hole in rings[1:])
+    return total
+
+
+def load_geojson_superficies(path: Path) -> Superficies:
+    """Area (km², not rounded) of each commune code of the IGN GeoJSON; features sharing a code add up."""
+    try:
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise GeographieError(f"Impossible de lire les contours des communes {path} : {exc}.") from exc
+    km2: dict[str, float] = {}
+    for number, feature in enumerate(features, start=1):
+        try:
+            code = str(feature["properties"]["code"])
+            area = geometry_area_m2(feature["geometry"]) / 1e6
+        except (KeyError, TypeError, IndexError, ValueError) as exc:
+            raise GeographieError(f"{path}, objet n° {number} : contour illisible ({exc}).") from exc
+        km2[code] = km2.get(code, 0.0) + area
+    if not km2:
+        raise GeographieError(f"{path} ne contient aucune commune.")
+    return Superficies(
+        km2=km2,
+        origine=f"contours {GEOJSON_SOURCE} ({path}, {len(km2)} communes 2018)",
+        calculees=True,
+    )
+
+
+def read_superficies(path: Path) -> Superficies | None:
+    """``superficie_km2`` of an existing communes.csv, checked; None without file or without that column."""
+    if not path.exists():
+        return None
+    km2: dict[str, float] = {}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if "superficie_km2" not in (reader.fieldnames or []) or "code_commune" not in reader.fieldnames:
+            return None
+        for line, row in enumerate(reader, start=2):
+            code, value = (row.get("code_commune") or "").strip(), (row.get("superficie_km2") or "").strip()
+            try:
+                area = float(value.replace(",", "."))
+            except ValueError:
+                area = math.nan
+            if not math.isfinite(area) or area <= 0:
+                raise GeographieError(
+                    f"{path}, ligne {line}, colonne superficie_km2 : {value!r} n'est pas une superficie en km² "
+                    "(nombre positif, par exemple 11.92)."
+                )
+            km2[code] = area
+    return Superficies(km2=km2, origine=f"valeurs conservées de {path}", calculees=False)
+
+
+def _km2(value: float) -> str:
+    """A French-formatted area: 6 694,21 km²."""
+    return f"{value:,.2f}".replace(",", " ").replace(".", ",") + " km²"
+
+
+def _superficies_actuelles(
+    superficies: Superficies,
+    current: dict[str, dict],
+    correspondance: dict[str, str],
+    messages: list[str],
+) -> dict[str, float]:
+    """Sum the areas into the current communes through the merger table; every commune must get one."""
+    unmapped = sorted(code for code in superficies.km2 if code not in correspondance)
+    if unmapped:
+        raise GeographieError(
+            f"Superficies ({superficies.origine}) : {len(unmapped)} codes communes sans correspondance au COG "
+            f"{CURRENT_MILLESIME} ({', '.join(unmapped[:10])}) : leur superficie serait perdue. "
+            "Ajoutez-les à EXPLICIT_MERGERS dans orchestration/geographie.py."
+        )
+    totals: dict[str, float] = {}
+    for code, area in superficies.km2.items():
+        target = correspondance[code]
+        totals[target] = totals.get(target, 0.0) + area
+    missing = sorted(code for code in current if code not in totals)
+    if missing:
+        named = ", ".join(f"{code} ({current[code]['nom']})" for code in missing[:10])
+        remedy = (
+            "le fichier ne couvre pas tout le département"
+            if superficies.calculees
+            else f"fournissez les contours IGN ({GEOJSON_COMMUNES_ENV} ou {DEFAULT_GEOJSON_COMMUNES}) pour "
+            "les calculer"
+        )
+        raise GeographieError(
+            f"communes.csv : {len(missing)} communes sans superficie ({superficies.origine}) : {named} ; "
+            f"{remedy}."
+        )
+    total = sum(totals[code] for code in current)
+    merged = sum(1 for code in superficies.km2 if correspondance[code] != code)
+    if superficies.calculees:
+        messages.append(
+            f"communes.csv : superficie_km2 calculée depuis les {superficies.origine}, "
+            f"dont {merged} anciennes communes sommées dans leur commune actuelle ; total {_km2(total)}."
+        )
+    else:
+        messages.append(
+            f"communes.csv : superficie_km2 reprend les {superficies.origine}, sans recalcul"
+            + (f" ({merged} communes fusionnées depuis sommées dans leur commune actuelle)" if merged else "")
+            + f" ; total {_km2(total)}."
+        )
+    return {code: round(totals[code], 2) for code in current}
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -353,11 +555,16 @@ def _mapping(
 
 
 def build_tables(
-    millesimes: Sequence[Millesime], existing_mapping: list[tuple[str, str]] | None = None
+    millesimes: Sequence[Millesime],
+    existing_mapping: list[tuple[str, str]] | None = None,
+    *,
+    superficies: Superficies,
 ) -> Build:
     """Compute every seed from the loaded package files (the latest millésime is the current geography).
 
     ``existing_mapping`` holds the rows of the current ``commune_territoire.csv`` (None when there is none).
+    ``superficies`` gives areas by commune code of any millésime, summed into the current communes through
+    the merger table (IGN 2018 polygons, or the values of the existing communes.csv).
     """
     if not millesimes:
         raise GeographieError("Aucun millésime du COG n'a été chargé.")
@@ -369,8 +576,12 @@ def build_tables(
         raise GeographieError(f"Aucune commune du département {DEPARTEMENT} dans {PACKAGE}@{latest.version}.")
     commune_epci = _commune_epci(latest, current)
 
+    correspondance = _correspondance(millesimes, current)
+    merged = {str(row[0]): str(row[2]) for row in correspondance}
+    superficie = _superficies_actuelles(superficies, current, merged, messages)
+
     communes = [
-        (code, c["nom"], int(c["population"]), c["arrondissement"], commune_epci.get(code, ""))
+        (code, c["nom"], int(c["population"]), c["arrondissement"], commune_epci.get(code, ""), superficie[code])
         for code, c in sorted(current.items())
     ]
     missing_epci = [code for code in current if code not in commune_epci]
@@ -403,8 +614,6 @@ def build_tables(
 
     territoires = [(code, nom, ordre) for ordre, (code, nom) in enumerate(TERRITOIRES, start=1)]
 
-    correspondance = _correspondance(millesimes, current)
-    merged = {row[0]: str(row[2]) for row in correspondance}
     mapping = _mapping(current, commune_epci, existing_mapping, merged, messages)
 
     tables: dict[str, list[Row]] = {
@@ -466,13 +675,13 @@ def read_mapping(path: Path) -> list[tuple[str, str]] | None:
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Row]) -> None:
-    """UTF-8, comma, header row, LF line ends; written to a temporary file then moved into place."""
+    """UTF-8, comma, header row, LF line ends, floats with 2 decimals; written to a temporary file first."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows(tuple(f"{v:.2f}" if isinstance(v, float) else v for v in row) for row in rows)
     os.replace(tmp, path)
 
 
@@ -481,17 +690,39 @@ def write_seeds(seeds_dir: Path, build: Build) -> None:
         write_csv(seeds_dir / f"{name}.csv", header, build.tables[name])
 
 
-def regenerate(seeds_dir: Path = GEOGRAPHY_DIR, cache_dir: Path | None = None) -> Build:
+def regenerate(
+    seeds_dir: Path = GEOGRAPHY_DIR, cache_dir: Path | None = None, geojson: Path | None = None
+) -> Build:
     """Install (or reuse) each package version in ``cache_dir``, rebuild the seeds, write them to ``seeds_dir``.
 
     ``cache_dir`` holds one folder per package version (default ``<data>/cache/decoupage-administratif``).
-    Manual edits of ``seeds_dir/commune_territoire.csv`` are kept. Returns the tables and the French messages.
+    ``geojson`` is the IGN 2018 commune boundaries (default ``geojson_communes_path()``); when that file does
+    not exist, the areas of the existing ``seeds_dir/communes.csv`` are kept. Manual edits of
+    ``seeds_dir/commune_territoire.csv`` are kept. Returns the tables and the French messages.
     """
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     seeds_dir = Path(seeds_dir)
-    existing = read_mapping(seeds_dir / f"{MAPPING_SEED}.csv")  # fail early, before any download
-
+    geojson = Path(geojson) if geojson is not None else geojson_communes_path()
+    # Fail early, before any download.
+    existing = read_mapping(seeds_dir / f"{MAPPING_SEED}.csv")
     messages: list[str] = []
+    if geojson.is_file():
+        superficies = load_geojson_superficies(geojson)
+    else:
+        communes_csv = seeds_dir / "communes.csv"
+        kept = read_superficies(communes_csv)
+        if kept is None:
+            raise GeographieError(
+                f"Contours IGN des communes introuvables ({geojson}) et aucune colonne superficie_km2 à "
+                f"conserver dans {communes_csv} : placez le fichier GeoJSON ({GEOJSON_SOURCE}) en {geojson} "
+                f"ou indiquez son chemin dans la variable d'environnement {GEOJSON_COMMUNES_ENV}."
+            )
+        superficies = kept
+        messages.append(
+            f"Contours IGN des communes introuvables ({geojson}) : les superficies existantes de "
+            f"{communes_csv} sont conservées. Définissez {GEOJSON_COMMUNES_ENV} pour les recalculer."
+        )
+
     millesimes = []
     for annee, version in sorted(PACKAGE_VERSIONS.items()):
         was_cached = is_cached(cache_dir, version)
@@ -500,7 +731,7 @@ def regenerate(seeds_dir: Path = GEOGRAPHY_DIR, cache_dir: Path | None = None) -
         messages.append(f"COG {annee} : {PACKAGE}@{version} ({origin}, {cache_dir / version}).")
         millesimes.append(load_millesime(data_dir, annee, version))
 
-    build = build_tables(millesimes, existing)
+    build = build_tables(millesimes, existing, superficies=superficies)
     write_seeds(seeds_dir, build)
     written = [f"{name}.csv : {len(build.tables[name])} lignes" for name in SEED_COLUMNS]
     build.messages = messages + build.messages + [f"Écrit dans {seeds_dir} : " + " ; ".join(written) + "."]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
+import math
+import re
 import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -18,25 +19,31 @@ import pytest
 from orchestration import geographie
 from orchestration.geographie import (
     EPCI_TERRITOIRE,
+    GEOJSON_COMMUNES_ENV,
     PACKAGE,
     PACKAGE_VERSIONS,
     SEED_COLUMNS,
+    WGS84_A,
+    WGS84_E2,
     GeographieError,
     Millesime,
+    Superficies,
     build_tables,
     default_cache_dir,
+    geojson_communes_path,
+    geometry_area_m2,
     is_cached,
+    load_geojson_superficies,
     read_mapping,
     regenerate,
+    ring_area_m2,
 )
 from orchestration.settings import GEOGRAPHY_DIR
 
-# IGN Admin Express COG 2018 boundaries (shared reference data, outside the repository).
-GEOJSON_COMMUNES = Path(
-    os.environ.get(
-        "OBSERVATOIRE_GEOJSON_COMMUNES", "/work/shared/reference/geo/communes-62-pas-de-calais.geojson"
-    )
-)
+# IGN Admin Express COG 2018 boundaries (shared reference data, outside the repository): the same lookup as
+# the regeneration, $OBSERVATOIRE_GEOJSON_COMMUNES or /work/shared/reference/geo/communes-62-pas-de-calais.geojson.
+GEOJSON_COMMUNES = geojson_communes_path()
+NO_GEOJSON = f"contours IGN 2018 absents : {GEOJSON_COMMUNES}"
 
 
 def read_seed(name: str, seeds_dir: Path = GEOGRAPHY_DIR) -> list[dict[str, str]]:
@@ -183,7 +190,7 @@ def test_hesdin_la_foret_and_other_mergers(seeds):
     assert rows["62482"] == ("62178", "fusion")  # Labuissière -> Bruay-la-Buissière
 
 
-@pytest.mark.skipif(not GEOJSON_COMMUNES.is_file(), reason=f"contours IGN 2018 absents : {GEOJSON_COMMUNES}")
+@pytest.mark.skipif(not GEOJSON_COMMUNES.is_file(), reason=NO_GEOJSON)
 def test_every_2018_geojson_code_maps_to_a_current_commune(seeds):
     features = json.loads(GEOJSON_COMMUNES.read_text(encoding="utf-8"))["features"]
     codes = {f["properties"]["code"] for f in features}
@@ -193,6 +200,85 @@ def test_every_2018_geojson_code_maps_to_a_current_commune(seeds):
     unmapped = sorted(codes - set(mapping))
     assert not unmapped, f"codes 2018 sans correspondance : {unmapped}"
     assert {mapping[code] for code in codes} == current  # and every current commune has a 2018 polygon
+
+
+# Areas (superficie_km2). Official figure: 6 671 km² for the Département (INSEE); the IGN 2018 boundaries are
+# simplified, so communes can be a few % off (Arras: 11.63 km² official).
+DEPARTEMENT_KM2 = 6671
+
+
+def test_superficie_written_with_two_decimals():
+    with (GEOGRAPHY_DIR / "communes.csv").open(encoding="utf-8", newline="") as handle:
+        values = [row["superficie_km2"] for row in csv.DictReader(handle)]
+    assert all(re.fullmatch(r"\d+\.\d{2}", v) for v in values), "superficie_km2 : nombre à 2 décimales"
+
+
+def test_superficie_totals_and_density(seeds):
+    areas = {c["code_commune"]: float(c["superficie_km2"]) for c in seeds["communes"]}
+    assert all(area > 0 for area in areas.values())
+    total = sum(areas.values())
+    assert abs(total - DEPARTEMENT_KM2) <= 0.02 * DEPARTEMENT_KM2, total
+    assert abs(areas["62041"] - 11.6) <= 0.1 * 11.6, areas["62041"]  # Arras
+    population = sum(int(c["population"]) for c in seeds["communes"])
+    assert population == 1_457_905
+    assert 210 <= population / total <= 225  # annexe 4: about 220 hab/km²
+
+
+def test_superficie_of_merged_communes_is_summed(seeds):
+    """Hesdin-la-Forêt (2025) holds four 2018 polygons: it is larger than any of its parts alone."""
+    areas = {c["code_commune"]: float(c["superficie_km2"]) for c in seeds["communes"]}
+    assert areas["62447"] > 15  # Hesdin + Huby-Saint-Leu + Marconne + Sainte-Austreberthe, about 21.5 km²
+
+
+@pytest.mark.skipif(not GEOJSON_COMMUNES.is_file(), reason=NO_GEOJSON)
+def test_committed_superficie_matches_the_geojson(seeds):
+    computed = load_geojson_superficies(GEOJSON_COMMUNES).km2
+    mapping = {r["code_commune_origine"]: r["code_commune_actuel"] for r in seeds["correspondance_communes"]}
+    totals: dict[str, float] = defaultdict(float)
+    for code, area in computed.items():
+        totals[mapping[code]] += area
+    for commune in seeds["communes"]:
+        assert float(commune["superficie_km2"]) == pytest.approx(totals[commune["code_commune"]], abs=0.005)
+
+
+def _ellipsoid_cell_m2(lon1: float, lat1: float, lon2: float, lat2: float, steps: int = 200) -> float:
+    """Exact WGS 84 area of a longitude/latitude cell, by Simpson integration of M N cos(phi)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = (p2 - p1) / steps
+
+    def f(phi: float) -> float:
+        return WGS84_A**2 * (1 - WGS84_E2) * math.cos(phi) / (1 - WGS84_E2 * math.sin(phi) ** 2) ** 2
+
+    total = f(p1) + f(p2) + sum((4 if i % 2 else 2) * f(p1 + i * h) for i in range(1, steps))
+    return math.radians(lon2 - lon1) * total * h / 3
+
+
+def _square(lon: float, lat: float, size: float, clockwise: bool = False) -> list[list[float]]:
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return ring[::-1] if clockwise else ring
+
+
+def test_ring_area_matches_the_wgs84_ellipsoid():
+    # Small cells: great-circle and parallel edges coincide to better than 1e-6.
+    for lat in (0.0, 45.0, 50.5, 51.0):
+        expected = _ellipsoid_cell_m2(2.0, lat, 2.01, lat + 0.01)
+        assert ring_area_m2(_square(2.0, lat, 0.01)) == pytest.approx(expected, rel=1e-6)
+    # 0.1° x 0.1° at the latitude of Arras: about 79 km².
+    assert ring_area_m2(_square(2.7, 50.25, 0.1)) / 1e6 == pytest.approx(79.2, abs=0.1)
+
+
+def test_area_ignores_orientation_and_subtracts_holes():
+    outer = _square(2.0, 50.0, 0.1)
+    hole = _square(2.02, 50.02, 0.02, clockwise=True)
+    assert ring_area_m2(outer) == pytest.approx(ring_area_m2(outer[::-1]))
+    assert ring_area_m2(outer[:-1]) == pytest.approx(ring_area_m2(outer))  # unclosed ring
+    polygon = {"type": "Polygon", "coordinates": [outer, hole]}
+    assert geometry_area_m2(polygon) == pytest.approx(ring_area_m2(outer) - ring_area_m2(hole))
+    island = _square(2.5, 50.0, 0.05)
+    multi = {"type": "MultiPolygon", "coordinates": [[outer, hole], [island]]}
+    assert geometry_area_m2(multi) == pytest.approx(geometry_area_m2(polygon) + ring_area_m2(island))
+    with pytest.raises(ValueError, match="Point"):
+        geometry_area_m2({"type": "Point", "coordinates": [2.0, 50.0]})
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -207,11 +293,17 @@ def test_regenerate_from_npm_cache_reproduces_committed_seeds(tmp_path):
             f"cache npm absent pour {PACKAGE} {', '.join(missing)} dans {cache_dir} : "
             "lancer `python -m orchestration.geographie` une fois (réseau npm requis)"
         )
-    shutil.copy(GEOGRAPHY_DIR / "commune_territoire.csv", tmp_path / "commune_territoire.csv")
+    for name in ("commune_territoire", "communes"):  # communes.csv: areas kept if the geojson is missing
+        shutil.copy(GEOGRAPHY_DIR / f"{name}.csv", tmp_path / f"{name}.csv")
     build = regenerate(tmp_path, cache_dir)
     assert not any("téléchargé" in m for m in build.messages)
     for name in SEED_COLUMNS:
         assert (tmp_path / f"{name}.csv").read_bytes() == (GEOGRAPHY_DIR / f"{name}.csv").read_bytes(), name
+
+    # Without the geojson, the areas of the existing communes.csv are kept as they are.
+    build = regenerate(tmp_path, cache_dir, geojson=tmp_path / "absent.geojson")
+    assert any("introuvables" in m and "conservées" in m for m in build.messages)
+    assert (tmp_path / "communes.csv").read_bytes() == (GEOGRAPHY_DIR / "communes.csv").read_bytes()
 
 
 def _commune(code: str, nom: str, population: int | None = 100, type_: str = "commune-actuelle", **extra) -> dict:
@@ -252,6 +344,11 @@ NEW_EPCI = [
 ]
 
 
+# Fake areas by 2018 code: 62003 (Milieu) is summed into 62002, 62210 (Canteleux) into 62154.
+FAKE_KM2 = {"62001": 1.0, "62002": 2.0, "62003": 0.504, "62004": 3.0, "62154": 4.0, "62210": 1.25}
+FAKE_SUPERFICIES = Superficies(km2=FAKE_KM2, origine="test", calculees=True)
+
+
 def _millesimes() -> list[Millesime]:
     return [
         Millesime(2025, "5.3.0", OLD_COMMUNES, OLD_EPCI, ARRONDISSEMENTS),
@@ -260,13 +357,13 @@ def _millesimes() -> list[Millesime]:
 
 
 def test_build_tables_on_fake_package():
-    build = build_tables(_millesimes())
+    build = build_tables(_millesimes(), superficies=FAKE_SUPERFICIES)
     tables = build.tables
     assert tables["communes"] == [
-        ("62001", "Aval", 100, "621", "200044030"),
-        ("62002", "Amont-la-Neuve", 250, "621", "200044030"),
-        ("62004", "Nouvelle", 100, "621", "200069672"),
-        ("62154", "Bonnières", 100, "621", "200044030"),
+        ("62001", "Aval", 100, "621", "200044030", 1.0),
+        ("62002", "Amont-la-Neuve", 250, "621", "200044030", 2.5),
+        ("62004", "Nouvelle", 100, "621", "200069672", 3.0),
+        ("62154", "Bonnières", 100, "621", "200044030", 5.25),
     ]
     assert tables["epci"] == [
         ("200044030", "CC des 7 Vallées", "CC", 3, 3, 450),
@@ -288,8 +385,8 @@ def test_build_tables_on_fake_package():
     ]
 
 
-def test_manual_edits_survive_regeneration(tmp_path, monkeypatch):
-    """A full regenerate() over a fake npm cache: an edited territory is kept, merged communes are dropped."""
+def _fake_cache(tmp_path: Path) -> Path:
+    """A cache of every package version: OLD_* files before the current millésime, NEW_* files for it."""
     cache_dir = tmp_path / "cache"
     for annee, version in PACKAGE_VERSIONS.items():
         package_dir = cache_dir / version / "node_modules" / PACKAGE
@@ -302,7 +399,29 @@ def test_manual_edits_survive_regeneration(tmp_path, monkeypatch):
             ("arrondissements", ARRONDISSEMENTS),
         ):
             (package_dir / "data" / f"{name}.json").write_text(json.dumps(content), encoding="utf-8")
+    return cache_dir
+
+
+def _fake_geojson(path: Path) -> dict[str, float]:
+    """One 0.01° square (about 0.8 km²) per 2018 code of the fake package, larger for later codes; areas."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [_square(2.0 + i / 10, 50.0, 0.01 * (1 + i / 4))]},
+            "properties": {"code": code, "nom": code},
+        }
+        for i, code in enumerate(sorted(FAKE_KM2))
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return {f["properties"]["code"]: geometry_area_m2(f["geometry"]) / 1e6 for f in features}
+
+
+def test_manual_edits_survive_regeneration(tmp_path, monkeypatch):
+    """A full regenerate() over a fake npm cache: an edited territory is kept, merged communes are dropped."""
+    cache_dir = _fake_cache(tmp_path)
     monkeypatch.setattr(geographie.shutil, "which", lambda _: pytest.fail("npm ne doit pas être appelé"))
+    areas = _fake_geojson(tmp_path / "communes.geojson")
+    monkeypatch.setenv(GEOJSON_COMMUNES_ENV, str(tmp_path / "communes.geojson"))
 
     seeds_dir = tmp_path / "seeds"
     seeds_dir.mkdir()
@@ -322,12 +441,73 @@ def test_manual_edits_survive_regeneration(tmp_path, monkeypatch):
     assert "dont 1 différentes du territoire par défaut" in text
     assert "nouvelle commune 62004 (Nouvelle) ajoutée au territoire TER" in text
     assert "commune 62003 retirée (fusionnée dans 62002 (Amont-la-Neuve)" in text
-    assert read_seed("communes", seeds_dir)[0]["code_commune"] == "62001"
+    assert "superficie_km2 calculée depuis les contours IGN" in text
+    communes = {row["code_commune"]: row["superficie_km2"] for row in read_seed("communes", seeds_dir)}
+    assert list(communes) == ["62001", "62002", "62004", "62154"]
+    assert communes["62002"] == f"{areas['62002'] + areas['62003']:.2f}"  # Milieu summed into Amont-la-Neuve
+    assert communes["62154"] == f"{areas['62154'] + areas['62210']:.2f}"  # Canteleux summed into Bonnières
 
     # Running again changes nothing.
     before = {p.name: p.read_bytes() for p in seeds_dir.iterdir()}
     regenerate(seeds_dir, cache_dir)
     assert {p.name: p.read_bytes() for p in seeds_dir.iterdir()} == before
+
+
+def test_superficie_kept_without_geojson(tmp_path, monkeypatch):
+    """No geojson: the areas of the existing communes.csv (previous COG) are kept, merged ones summed."""
+    cache_dir = _fake_cache(tmp_path)
+    monkeypatch.setenv(GEOJSON_COMMUNES_ENV, str(tmp_path / "absent.geojson"))
+    seeds_dir = tmp_path / "seeds"
+    seeds_dir.mkdir()
+    header = ",".join(SEED_COLUMNS["communes"])
+    (seeds_dir / "communes.csv").write_text(
+        f"{header}\n62001,Aval,100,621,200044030,1.00\n62002,Amont,100,621,200044030,2.00\n"
+        "62003,Milieu,100,621,200044030,0.50\n62004,Nouvelle,100,621,200069672,3.10\n"
+        "62154,Bonnières,100,621,200044030,4.00\n",
+        encoding="utf-8",
+    )
+    build = regenerate(seeds_dir, cache_dir)
+    communes = {row["code_commune"]: row["superficie_km2"] for row in read_seed("communes", seeds_dir)}
+    assert communes == {"62001": "1.00", "62002": "2.50", "62004": "3.10", "62154": "4.00"}
+    text = "\n".join(build.messages)
+    assert f"Contours IGN des communes introuvables ({tmp_path / 'absent.geojson'})" in text
+    assert "les superficies existantes" in text and "sont conservées" in text
+    assert "1 communes fusionnées depuis sommées" in text
+
+
+@pytest.mark.parametrize(
+    ("communes_csv", "expected"),
+    [
+        (None, "aucune colonne superficie_km2 à conserver"),
+        ("code_commune,nom_commune,population,code_arrondissement,code_epci\n", "aucune colonne superficie_km2"),
+        (
+            ",".join(SEED_COLUMNS["communes"]) + "\n62001,Aval,100,621,200044030,1.00\n",
+            r"3 communes sans superficie .* 62002 \(Amont-la-Neuve\), 62004 \(Nouvelle\), 62154",
+        ),
+        (
+            ",".join(SEED_COLUMNS["communes"]) + "\n62001,Aval,100,621,200044030,\n",
+            "ligne 2, colonne superficie_km2 : ''",
+        ),
+    ],
+)
+def test_superficie_missing_everywhere_is_an_error(tmp_path, monkeypatch, communes_csv, expected):
+    """No geojson and nothing to keep: stop, in French, before writing anything."""
+    cache_dir = _fake_cache(tmp_path)
+    monkeypatch.setenv(GEOJSON_COMMUNES_ENV, str(tmp_path / "absent.geojson"))
+    seeds_dir = tmp_path / "seeds"
+    seeds_dir.mkdir()
+    if communes_csv is not None:
+        (seeds_dir / "communes.csv").write_text(communes_csv, encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in seeds_dir.iterdir()}
+    with pytest.raises(GeographieError, match=expected):
+        regenerate(seeds_dir, cache_dir)
+    assert {p.name: p.read_bytes() for p in seeds_dir.iterdir()} == before
+
+
+def test_geojson_code_without_correspondance_is_an_error():
+    superficies = Superficies(km2={**FAKE_KM2, "62777": 1.0}, origine="test", calculees=True)
+    with pytest.raises(GeographieError, match="1 codes communes sans correspondance .*62777"):
+        build_tables(_millesimes(), superficies=superficies)
 
 
 @pytest.mark.parametrize(
@@ -350,4 +530,4 @@ def test_unresolvable_code_is_an_error():
     orphan = _commune("62999", "Orpheline", population=None, type_="commune-deleguee", chefLieu="62888")
     millesimes = [Millesime(2026, "6.0.0", [*NEW_COMMUNES, orphan], NEW_EPCI, ARRONDISSEMENTS)]
     with pytest.raises(GeographieError, match="62999 .Orpheline. ne se rattache à aucune commune"):
-        build_tables(millesimes)
+        build_tables(millesimes, superficies=FAKE_SUPERFICIES)
