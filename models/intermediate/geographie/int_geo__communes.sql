@@ -3,6 +3,7 @@ select
     communes.code_commune,
     communes.nom_commune,
     communes.population,
+    communes.superficie_km2,
     communes.code_arrondissement,
     communes.code_epci,
     epci.nom_epci,

@@ -1,0 +1,62 @@
+-- Eviction-prevention indicators by zone and year: procedures reaching each stage in the year
+-- (commandements, saisines, assignations, DSF, portes closes, jugements, CQL, CFP demandés / accordés /
+-- refusés, expulsions effectives) and the fiche 2-5 share of assigned households who settled their debt.
+with etapes as (
+    select * from {{ ref('int_ccapex__procedures') }}
+),
+
+par_zone as (
+    select
+        {{ zone_columns() }},
+        etapes.annee,
+        count(*) filter (where etapes.etape = 'COMMANDEMENT_PAYER') as nb_commandements_payer,
+        count(*) filter (where etapes.etape = 'SAISINE_CCAPEX') as nb_saisines_ccapex,
+        count(*) filter (where etapes.etape = 'ASSIGNATION') as nb_assignations,
+        count(*) filter (where etapes.etape = 'DSF_REALISE') as nb_dsf_realises,
+        count(*) filter (where etapes.etape = 'DSF_PORTE_CLOSE') as nb_dsf_portes_closes,
+        count(*) filter (where etapes.etape = 'JUGEMENT') as nb_jugements,
+        count(*) filter (where etapes.etape = 'COMMANDEMENT_QUITTER') as nb_commandements_quitter,
+        count(*) filter (where etapes.etape = 'CFP_DEMANDE') as nb_cfp_demandes,
+        count(*) filter (where etapes.etape = 'CFP_ACCORDE') as nb_cfp_accordes,
+        count(*) filter (where etapes.etape = 'CFP_REFUSE') as nb_cfp_refuses,
+        count(*) filter (where etapes.etape = 'EXPULSION_EFFECTIVE') as nb_cfp_executes,
+        count(*) filter (where etapes.etape = 'PROTOCOLE') as nb_protocoles,
+        count(*) filter (where etapes.etape = 'DETTE_SOLDEE') as nb_dettes_soldees,
+        count(*) filter (where etapes.assignation_regularisee) as nb_assignations_dette_regularisee
+    from etapes
+    inner join {{ ref('int_geo__communes') }} as geo on etapes.code_commune = geo.code_commune
+    group by grouping sets ({{ zone_grouping_sets(by=['etapes.annee']) }})
+),
+
+zones_annees as (
+    select
+        zones.niveau,
+        zones.code_zone,
+        annees.annee,
+        annees.annee_complete
+    from {{ ref('int_geo__zones') }} as zones
+    cross join {{ ref('int_calendrier__annees') }} as annees
+    where zones.niveau in ('departement', 'territoire', 'epci')
+),
+
+complet as (
+    select
+        zones_annees.*,
+        par_zone.* exclude (niveau, code_zone, annee)
+    from zones_annees
+    left join par_zone
+        on
+            zones_annees.niveau = par_zone.niveau
+            and zones_annees.code_zone = par_zone.code_zone
+            and zones_annees.annee = par_zone.annee
+)
+
+select
+    niveau,
+    code_zone,
+    annee,
+    annee_complete,
+    coalesce(columns(c -> c like 'nb\_%' escape '\'), 0),
+    {{ ratio('coalesce(nb_assignations_dette_regularisee, 0)', 'nb_assignations') }}
+        as part_assignations_dette_regularisee
+from complet

@@ -1,0 +1,1 @@
+{{ portrait('departement', 'code_departement', 'nom_departement') }}

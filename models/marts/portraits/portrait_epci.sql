@@ -1,0 +1,1 @@
+{{ portrait('epci', 'code_epci', 'nom_epci') }}

@@ -1,0 +1,1 @@
+{{ portrait('territoire', 'code_territoire', 'nom_territoire') }}
