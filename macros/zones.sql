@@ -32,5 +32,5 @@
 
 {#- A ratio from its stored numerator and denominator (never an average of ratios). -#}
 {% macro ratio(numerator, denominator, scale=1) -%}
-    case when {{ denominator }} > 0 then {{ scale }} * {{ numerator }} / {{ denominator }} end
+    case when ({{ denominator }}) > 0 then {{ scale }} * ({{ numerator }}) / ({{ denominator }}) end
 {%- endmacro %}

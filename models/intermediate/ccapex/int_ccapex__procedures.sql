@@ -17,7 +17,7 @@ procedures as (
 select
     evenements.numero_procedure,
     procedures.code_commune,
-    year(evenements.date_etape) as annee,
+    cast(year(evenements.date_etape) as integer) as annee,
     evenements.etape,
     evenements.etape = 'ASSIGNATION'
     and procedures.date_dette_soldee >= procedures.date_assignation as assignation_regularisee

@@ -8,7 +8,7 @@ with dossiers as (
 select
     numero_dossier,
     code_commune,
-    year(coalesce(date_decision, date_depot)) as annee,
+    cast(year(coalesce(date_decision, date_depot)) as integer) as annee,
     volet,
     decision,
     logement_identifie,

@@ -8,7 +8,7 @@ with derniere as (
 )
 
 select
-    annees.annee,
+    cast(annees.annee as integer) as annee,
     least(make_date(annees.annee, 12, 31), derniere.date_extraction) as date_stock,
     make_date(annees.annee, 12, 31) <= derniere.date_extraction as annee_complete
 from derniere,

@@ -13,7 +13,7 @@ zones as (
         null as code_epci,
         count(*) as nb_communes,
         count(distinct code_epci) as nb_epci,
-        sum(population) as population,
+        cast(sum(population) as integer) as population,
         sum(superficie_km2) as superficie_km2
     from communes
     group by code_departement
@@ -28,7 +28,7 @@ zones as (
         null as code_epci,
         count(*) as nb_communes,
         count(distinct code_epci) as nb_epci,
-        sum(population) as population,
+        cast(sum(population) as integer) as population,
         sum(superficie_km2) as superficie_km2
     from communes
     group by code_territoire
@@ -45,7 +45,7 @@ zones as (
         code_epci,
         count(*) as nb_communes,
         1 as nb_epci,
-        sum(population) as population,
+        cast(sum(population) as integer) as population,
         sum(superficie_km2) as superficie_km2
     from communes
     group by code_epci

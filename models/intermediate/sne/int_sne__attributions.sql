@@ -10,7 +10,7 @@ demandes as (
 
 select
     attributions.numero_unique,
-    year(attributions.date_attribution) as annee,
+    cast(year(attributions.date_attribution) as integer) as annee,
     attributions.code_commune,
     attributions.typologie_attribuee as typologie,
     date_diff('day', attributions.date_depot, attributions.date_attribution) / 30.4375 as delai_mois,

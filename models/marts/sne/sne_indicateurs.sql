@@ -91,7 +91,7 @@ select
     {{ ratio('nb_demandes_en_cours', 'nb_attributions') }} as tension_demandes_attributions,
     {{ ratio('somme_delai_attribution_mois', 'nb_attributions') }} as delai_moyen_attribution_mois,
     {{ ratio('nb_attributions_prioritaires', 'nb_attributions') }} as part_attributions_prioritaires,
-    0.25 as taux_legal_attributions_prioritaires,
+    cast(0.25 as double) as taux_legal_attributions_prioritaires,
     {{ ratio('nb_attributions_hors_qpv_premier_quartile', 'nb_attributions_hors_qpv') }}
         as part_attributions_hors_qpv_premier_quartile,
     {{ ratio('nb_demandes_en_cours_mutation', 'nb_demandes_en_cours') }} as part_demandes_mutation,

@@ -1,0 +1,58 @@
+-- Every figure of the marts in long form (zone, year, column, value): what the diagnostic
+-- comparison and the plan indicators sum over a period (additive columns only: counts, amounts, sums).
+-- Typology counts are named <count>_t1..t6.
+{{ config(materialized='table') }}
+
+with contexte as (
+    select
+        zones.niveau,
+        zones.code_zone,
+        annees.annee,
+        zones.* exclude (niveau, code_zone, libelle_zone, code_territoire, code_epci)
+    from {{ ref('int_geo__zones') }} as zones
+    cross join {{ ref('int_calendrier__annees') }} as annees
+),
+
+valeurs as (
+{%- for mart in ['contexte', 'sne_indicateurs', 'dalo_indicateurs', 'fsl_indicateurs', 'ccapex_indicateurs',
+                 'pppi_indicateurs'] %}
+    {%- set relation = 'contexte' if mart == 'contexte' else ref(mart) %}
+    {%- set excluded = 'niveau, code_zone, annee'
+        ~ ('' if mart in ('contexte', 'pppi_indicateurs') else ', annee_complete') %}
+    unpivot (
+        select
+            niveau,
+            code_zone,
+            annee,
+            cast(columns(* exclude ({{ excluded }})) as double)
+        from {{ relation }}
+        where niveau in ('departement', 'territoire', 'epci')
+    )
+    on columns(* exclude (niveau, code_zone, annee))
+    into name colonne value valeur
+
+    union all
+{% endfor %}
+
+    select
+        niveau,
+        code_zone,
+        annee,
+        'nb_demandes_en_cours_' || lower(typologie) as colonne,
+        cast(nb_demandes_en_cours as double) as valeur
+    from {{ ref('sne_tension_typologie') }}
+    where niveau in ('departement', 'territoire', 'epci')
+
+    union all
+
+    select
+        niveau,
+        code_zone,
+        annee,
+        'nb_attributions_' || lower(typologie) as colonne,
+        cast(nb_attributions as double) as valeur
+    from {{ ref('sne_tension_typologie') }}
+    where niveau in ('departement', 'territoire', 'epci')
+)
+
+select * from valeurs
