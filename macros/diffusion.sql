@@ -60,7 +60,7 @@ cellules as (
         cellules.mesure,
         coalesce(relations.total, cellules.mesure) as groupe_relation,
         cellules.valeur,
-        source.niveau in ('{{ niveaux | join("', '") }}') and cellules.valeur between 1 and {{ seuil - 1 }} as masque
+        source.niveau in ('{{ niveaux | join("', '") }}') and cellules.valeur >= 1 and cellules.valeur < {{ seuil }} as masque
     from source
     inner join (
         unpivot (select _ligne, {{ counts | join(', ') }} from source)

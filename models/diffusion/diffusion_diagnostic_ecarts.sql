@@ -8,7 +8,11 @@ with ecarts as (
 ),
 
 zones as (
-    select code_zone, nb_epci from {{ ref('int_geo__zones') }} where niveau in ('territoire', 'departement')
+    select
+        code_zone,
+        nb_epci
+    from {{ ref('int_geo__zones') }}
+    where niveau in ('territoire', 'departement')
 ),
 
 seuils as (
@@ -23,14 +27,28 @@ seuils as (
 masques as (
     select
         ecarts.id_valeur,
-        (seuils.soumis_individuel and ecarts.numerateur_calcule between 1 and {{ var('secret_seuil_individuel') - 1 }})
-        or (seuils.soumis_fiscal and ecarts.numerateur_calcule between 1 and {{ var('secret_seuil_fiscal') - 1 }})
-        as meme_annee,
-        (seuils.soumis_individuel
-            and ecarts.numerateur_derniere_annee between 1 and {{ var('secret_seuil_individuel') - 1 }})
-        or (seuils.soumis_fiscal
-            and ecarts.numerateur_derniere_annee between 1 and {{ var('secret_seuil_fiscal') - 1 }})
-        as derniere
+        (
+            seuils.soumis_individuel
+            and ecarts.numerateur_calcule >= 1
+            and ecarts.numerateur_calcule < {{ var('secret_seuil_individuel') }}
+        )
+        or (
+            seuils.soumis_fiscal
+            and ecarts.numerateur_calcule >= 1
+            and ecarts.numerateur_calcule < {{ var('secret_seuil_fiscal') }}
+        )
+            as meme_annee,
+        (
+            seuils.soumis_individuel
+            and ecarts.numerateur_derniere_annee >= 1
+            and ecarts.numerateur_derniere_annee < {{ var('secret_seuil_individuel') }}
+        )
+        or (
+            seuils.soumis_fiscal
+            and ecarts.numerateur_derniere_annee >= 1
+            and ecarts.numerateur_derniere_annee < {{ var('secret_seuil_fiscal') }}
+        )
+            as derniere
     from ecarts
     inner join seuils on ecarts.id_valeur = seuils.id_valeur
 )
@@ -44,7 +62,7 @@ select
         case when masques.meme_annee then null else ecarts.ecart_relatif end as ecart_relatif,
         case when masques.derniere then null else ecarts.numerateur_derniere_annee end as numerateur_derniere_annee,
         case when masques.derniere then null else ecarts.denominateur_derniere_annee end
-        as denominateur_derniere_annee,
+            as denominateur_derniere_annee,
         case when masques.derniere then null else ecarts.valeur_derniere_annee end as valeur_derniere_annee,
         case
             when masques.meme_annee or masques.derniere then null else ecarts.evolution_depuis_diagnostic

@@ -9,7 +9,11 @@ with indicateurs as (
 ),
 
 zones as (
-    select niveau, code_zone, nb_epci from {{ ref('int_geo__zones') }}
+    select
+        niveau,
+        code_zone,
+        nb_epci
+    from {{ ref('int_geo__zones') }}
 ),
 
 masques as (
@@ -17,7 +21,8 @@ masques as (
         indicateurs.*,
         indicateurs.mode = 'calcule'
         and indicateurs.niveau = 'territoire' and zones.nb_epci = 1
-        and indicateurs.numerateur between 1 and {{ var('secret_seuil_individuel') - 1 }} as secret_statistique
+        and indicateurs.numerateur >= 1
+        and indicateurs.numerateur < {{ var('secret_seuil_individuel') }} as secret_statistique
     from indicateurs
     left join zones on indicateurs.niveau = zones.niveau and indicateurs.code_zone = zones.code_zone
     where indicateurs.niveau in ('departement', 'territoire')

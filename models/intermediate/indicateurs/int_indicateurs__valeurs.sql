@@ -16,23 +16,23 @@ with contexte as (
 valeurs as (
 {%- for mart in ['contexte', 'sne_indicateurs', 'dalo_indicateurs', 'fsl_indicateurs', 'ccapex_indicateurs',
                  'pppi_indicateurs'] %}
-    {%- set relation = 'contexte' if mart == 'contexte' else ref(mart) %}
+        {%- set relation = 'contexte' if mart == 'contexte' else ref(mart) %}
     {%- set excluded = 'niveau, code_zone, annee'
         ~ ('' if mart in ('contexte', 'pppi_indicateurs') else ', annee_complete') %}
-    unpivot (
-        select
-            niveau,
-            code_zone,
-            annee,
-            cast(columns(* exclude ({{ excluded }})) as double)
-        from {{ relation }}
-        where niveau in ('departement', 'territoire', 'epci')
-    )
-    on columns(* exclude (niveau, code_zone, annee))
-    into name colonne value valeur
+        unpivot (
+            select
+                niveau,
+                code_zone,
+                annee,
+                cast(columns(* exclude ({{ excluded }})) as double)
+            from {{ relation }}
+            where niveau in ('departement', 'territoire', 'epci')
+        )
+        on columns(* exclude (niveau, code_zone, annee))
+        into name colonne value valeur
 
-    union all
-{% endfor %}
+        union all
+    {% endfor %}
 
     select
         niveau,

@@ -5,7 +5,10 @@ with attributions as (
 ),
 
 demandes as (
-    select numero_unique, motif_principal from {{ ref('stg_sne__demandes') }}
+    select
+        numero_unique,
+        motif_principal
+    from {{ ref('stg_sne__demandes') }}
 )
 
 select

@@ -28,7 +28,7 @@ evenements as (
         recours.favorable and recours.date_decision <= annees.date_stock
         and (recours.date_relogement is null or recours.date_relogement > annees.date_stock)
         and coalesce(recours.suite, 'EN_ATTENTE') not in ('OFFRE_REFUSEE', 'RENONCIATION')
-        as reste_a_reloger
+            as reste_a_reloger
     from recours
     inner join annees on recours.annee_depot <= annees.annee
 ),

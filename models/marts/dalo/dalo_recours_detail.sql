@@ -5,14 +5,35 @@ with recours as (
 ),
 
 dimensions as (
-    select code_commune, annee_depot as annee, 'decision' as dimension, coalesce(decision, 'EN_ATTENTE') as code
+    select
+        code_commune,
+        annee_depot as annee,
+        'decision' as dimension,
+        coalesce(decision, 'EN_ATTENTE') as code
     from recours
     union all
-    select code_commune, annee_depot, 'motif', motif_principal from recours where motif_principal is not null
+    select
+        code_commune,
+        annee_depot as annee,
+        'motif' as dimension,
+        motif_principal as code
+    from recours
+    where motif_principal is not null
     union all
-    select code_commune, annee_depot, 'motif', motif_secondaire from recours where motif_secondaire is not null
+    select
+        code_commune,
+        annee_depot as annee,
+        'motif' as dimension,
+        motif_secondaire as code
+    from recours
+    where motif_secondaire is not null
     union all
-    select code_commune, annee_depot, 'typologie', typologie_demandee from recours
+    select
+        code_commune,
+        annee_depot as annee,
+        'typologie' as dimension,
+        typologie_demandee as code
+    from recours
     where typologie_demandee is not null
 ),
 

@@ -8,7 +8,8 @@ with valeurs as (
 ),
 
 derniere_annee as (
-    select max(annee) as annee from {{ ref('int_calendrier__annees') }} where annee_complete
+    select max(annee) as annee from {{ ref('int_calendrier__annees') }}
+    where annee_complete
 ),
 
 publie as (
@@ -30,8 +31,10 @@ bornes as (
     select
         publie.*,
         try_cast(split_part(publie.periode, '-', 1) as integer) as annee_debut,
-        try_cast(coalesce(nullif(split_part(publie.periode, '-', 2), ''), split_part(publie.periode, '-', 1))
-            as integer) as annee_fin,
+        try_cast(
+            coalesce(nullif(split_part(publie.periode, '-', 2), ''), split_part(publie.periode, '-', 1))
+            as integer
+        ) as annee_fin,
         -- Latest complete year with data for this figure (a biennial source has no value every year).
         (
             select max(valeurs.annee)
@@ -50,10 +53,14 @@ calculs as (
     select
         bornes.id_valeur,
         periode.nom as periode,
-        sum(valeurs.valeur) filter (where list_contains(string_split(bornes.numerateur, '+'), valeurs.colonne)
-            and valeurs.code_zone = bornes.code_zone) as numerateur,
-        sum(valeurs.valeur) filter (where valeurs.colonne = bornes.denominateur
-            and valeurs.code_zone = case when bornes.denominateur_departement then '62' else bornes.code_zone end)
+        sum(
+            valeurs.valeur) filter (
+            where list_contains(string_split(bornes.numerateur, '+'), valeurs.colonne)
+            and valeurs.code_zone = bornes.code_zone
+        ) as numerateur,
+        sum(
+            valeurs.valeur) filter (where valeurs.colonne = bornes.denominateur
+        and valeurs.code_zone = case when bornes.denominateur_departement then '62' else bornes.code_zone end)
             as denominateur
     from bornes
     cross join (values ('publiee'), ('derniere')) as periode (nom)

@@ -28,7 +28,7 @@ calcules as (
     inner join valeurs
         on
             list_contains(string_split(referentiel.numerateur, '+'), valeurs.colonne)
-            or valeurs.colonne = referentiel.denominateur
+            or referentiel.denominateur = valeurs.colonne
     where referentiel.mode = 'calcule'
     group by all
 ),
