@@ -49,8 +49,9 @@ def test_published_warehouse_holds_every_mart(con):
 def test_portraits_have_every_zone_and_year(con):
     years = [r[0] for r in con.execute("SELECT annee FROM intermediate.int_calendrier__annees ORDER BY 1").fetchall()]
     assert years[0] == 2018 and len(years) >= 6
-    for table, key, n in [("portrait_departement", "code_departement", 1), ("portrait_territoire", "code_territoire", 8),
-                          ("portrait_epci", "code_epci", 20)]:
+    portraits = [("portrait_departement", "code_departement", 1), ("portrait_territoire", "code_territoire", 8),
+                 ("portrait_epci", "code_epci", 20)]
+    for table, key, n in portraits:
         rows = con.execute(f"SELECT annee, count(DISTINCT {key}) FROM marts.{table} GROUP BY 1 ORDER BY 1").fetchall()
         assert rows == [(y, n) for y in years], table
 
