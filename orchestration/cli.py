@@ -7,6 +7,7 @@ configuration error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import sys
@@ -97,11 +98,13 @@ def cmd_actualiser(args: argparse.Namespace) -> int:
     from .definitions import defs
 
     started = datetime.now().replace(microsecond=0)
+    log_file = settings().data_dir / "journaux" / f"actualisation_{started:%Y%m%d_%H%M%S}.log"
     begin = time.perf_counter()
-    with DagsterInstance.get() as instance:
+    print(f"Actualisation en cours (détail dans {log_file})...", flush=True)
+    with DagsterInstance.get() as instance, _output_to(None if args.verbeux else log_file):
         result = defs.resolve_job_def("actualisation").execute_in_process(
             instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     elapsed = time.perf_counter() - begin
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
@@ -110,10 +113,35 @@ def cmd_actualiser(args: argparse.Namespace) -> int:
         for event in result.all_events:
             if event.event_type_value == "STEP_FAILURE" and event.step_failure_data:
                 print(f"  {event.step_key} : {event.step_failure_data.error.message.strip()}", file=sys.stderr)
+        print(f"Détail : {log_file}", file=sys.stderr)
         return 1
     print(f"Actualisation terminée en {elapsed:.0f} s.")
     print_summary(since=started)
     return 0
+
+
+@contextlib.contextmanager
+def _output_to(log_file: Path | None):
+    """Send this process's and its children's (dbt's) output to a log file, at the descriptor level."""
+    if log_file is None:
+        yield
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_file, "ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
 
 
 def print_summary(since: datetime | None = None) -> None:
@@ -179,8 +207,9 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--graine", type=int, default=62, help="graine aléatoire (résultat reproductible)")
     demo.add_argument("--jusqua", type=_month, default=None, help="dernier mois généré, AAAA-MM")
     demo.set_defaults(func=cmd_generer_demo)
-    sub.add_parser("actualiser", help="charger les extractions, construire et publier l'entrepôt") \
-        .set_defaults(func=cmd_actualiser)
+    refresh = sub.add_parser("actualiser", help="charger les extractions, construire et publier l'entrepôt")
+    refresh.add_argument("--verbeux", action="store_true", help="afficher le détail de Dagster et dbt à l'écran")
+    refresh.set_defaults(func=cmd_actualiser)
     sub.add_parser("resume", help="résumer l'entrepôt publié").set_defaults(func=cmd_resume)
     sub.add_parser("geographie", help="régénérer les seeds géographiques depuis le COG") \
         .set_defaults(func=cmd_geographie)

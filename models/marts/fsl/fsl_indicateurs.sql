@@ -31,7 +31,6 @@ par_zone as (
             as nb_accords_principe_maintien,
         count(*) filter (where dossiers.volet = 'MAINTIEN' and dossiers.garantie_accordee)
             as nb_garanties_maintien,
-        count(*) filter (where dossiers.volet = 'MAINTIEN' and dossiers.accorde) as nb_dossiers_maintien_accordes,
         count(*) filter (where dossiers.volet = 'ENERGIE') as nb_dossiers_energie,
         count(*) filter (where dossiers.volet = 'ENERGIE' and dossiers.aide_accordee) as nb_aides_energie,
         coalesce(sum(dossiers.montant_aide) filter (where dossiers.volet = 'ENERGIE'), 0) as montant_aides_energie,
