@@ -84,8 +84,8 @@ INGESTION_ASSETS = [_ingestion_asset(s) for s in SOURCES.values()]
 
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT)
 def observatoire_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
-    """Seeds, staging, marts and their tests, in one `dbt build`."""
-    yield from dbt.cli(["build"], context=context).stream()
+    """Seeds, models and their data tests, in one `dbt build` (the unit tests of the formulas run in `make test`)."""
+    yield from dbt.cli(["build", "--exclude", "test_type:unit"], context=context).stream()
 
 
 @asset(

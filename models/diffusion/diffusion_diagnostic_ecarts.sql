@@ -1,56 +1,42 @@
 {{ config(alias='diagnostic_ecarts') }}
 
--- Diagnostic comparison for diffusion. Its zones are territories and the département, above the
--- masking level, except a territory made of a single EPCI (the Ternois), which equals that EPCI: there a
--- computed count under the threshold is masked like the EPCI's.
+-- Diagnostic comparison for diffusion. A computed value is masked when one of the counts it is made of is
+-- masked in the diffusion marts for that zone and one year of its period (the Ternois, made of a single
+-- EPCI, and the territory masked with it); published values are always shown.
 with ecarts as (
     select * from {{ ref('diagnostic_ecarts') }}
 ),
 
-zones as (
-    select
-        code_zone,
-        nb_epci
-    from {{ ref('int_geo__zones') }}
-    where niveau in ('territoire', 'departement')
+correspondance as (
+    select * from {{ ref('correspondance_indicateurs') }}
 ),
 
-seuils as (
-    select
-        ecarts.id_valeur,
-        zones.nb_epci = 1 and ecarts.code_indicateur not like 'pppi%' as soumis_individuel,
-        zones.nb_epci = 1 and ecarts.code_indicateur like 'pppi%' as soumis_fiscal
-    from ecarts
-    inner join zones on ecarts.code_zone = zones.code_zone
+cellules as (
+    select * from {{ ref('int_diffusion__cellules_masquees') }}
 ),
 
 masques as (
     select
         ecarts.id_valeur,
-        (
-            seuils.soumis_individuel
-            and ecarts.numerateur_calcule >= 1
-            and ecarts.numerateur_calcule < {{ var('secret_seuil_individuel') }}
-        )
-        or (
-            seuils.soumis_fiscal
-            and ecarts.numerateur_calcule >= 1
-            and ecarts.numerateur_calcule < {{ var('secret_seuil_fiscal') }}
-        )
-            as meme_annee,
-        (
-            seuils.soumis_individuel
-            and ecarts.numerateur_derniere_annee >= 1
-            and ecarts.numerateur_derniere_annee < {{ var('secret_seuil_individuel') }}
-        )
-        or (
-            seuils.soumis_fiscal
-            and ecarts.numerateur_derniere_annee >= 1
-            and ecarts.numerateur_derniere_annee < {{ var('secret_seuil_fiscal') }}
-        )
-            as derniere
+        bool_or(
+            cellules.annee between try_cast(split_part(ecarts.periode_calculee, '-', 1) as integer)
+            and coalesce(
+                try_cast(nullif(split_part(ecarts.periode_calculee, '-', 2), '') as integer),
+                try_cast(split_part(ecarts.periode_calculee, '-', 1) as integer)
+            )
+        ) as meme_annee,
+        bool_or(cellules.annee = ecarts.derniere_annee) as derniere
     from ecarts
-    inner join seuils on ecarts.id_valeur = seuils.id_valeur
+    inner join correspondance on ecarts.code_indicateur = correspondance.code_indicateur
+    inner join cellules
+        on
+            ecarts.niveau = cellules.niveau
+            and ecarts.code_zone = cellules.code_zone
+            and (
+                list_contains(string_split(correspondance.numerateur, '+'), cellules.colonne)
+                or cellules.colonne = correspondance.denominateur
+            )
+    group by ecarts.id_valeur
 )
 
 select
@@ -62,7 +48,7 @@ select
         case when masques.meme_annee then null else ecarts.ecart_relatif end as ecart_relatif,
         case when masques.derniere then null else ecarts.numerateur_derniere_annee end as numerateur_derniere_annee,
         case when masques.derniere then null else ecarts.denominateur_derniere_annee end
-            as denominateur_derniere_annee,
+        as denominateur_derniere_annee,
         case when masques.derniere then null else ecarts.valeur_derniere_annee end as valeur_derniere_annee,
         case
             when masques.meme_annee or masques.derniere then null else ecarts.evolution_depuis_diagnostic
@@ -70,4 +56,4 @@ select
     ),
     coalesce(masques.meme_annee or masques.derniere, false) as secret_statistique
 from ecarts
-inner join masques on ecarts.id_valeur = masques.id_valeur
+left join masques on ecarts.id_valeur = masques.id_valeur

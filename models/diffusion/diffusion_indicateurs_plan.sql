@@ -1,36 +1,45 @@
 {{ config(alias='indicateurs_plan') }}
 
--- Plan indicators for diffusion, by département and territoire (the EPCI detail stays in the marts:
--- the portraits' diffusion tables carry the same counts with secondary masking). In a territory made of
--- a single EPCI (the Ternois), a computed count from 1 to the threshold minus one is masked, and so is a
--- share whose numerator is masked. Values entered by the COTECH are published as entered.
+-- Plan indicators for diffusion, by département and territoire (the EPCI detail is in the diffusion
+-- portraits). A computed value is masked when one of the counts it is made of is masked in the diffusion
+-- marts for that zone and year (so the masking decisions are the marts' own, secondary masking
+-- included). Values entered by the COTECH are published as entered.
 with indicateurs as (
     select * from {{ ref('indicateurs_plan') }}
-),
-
-zones as (
-    select
-        niveau,
-        code_zone,
-        nb_epci
-    from {{ ref('int_geo__zones') }}
+    where niveau in ('departement', 'territoire')
 ),
 
 masques as (
     select
-        indicateurs.*,
-        indicateurs.mode = 'calcule'
-        and indicateurs.niveau = 'territoire' and zones.nb_epci = 1
-        and indicateurs.numerateur >= 1
-        and indicateurs.numerateur < {{ var('secret_seuil_individuel') }} as secret_statistique
+        indicateurs.code_indicateur,
+        indicateurs.niveau,
+        indicateurs.code_zone,
+        indicateurs.annee
     from indicateurs
-    left join zones on indicateurs.niveau = zones.niveau and indicateurs.code_zone = zones.code_zone
-    where indicateurs.niveau in ('departement', 'territoire')
+    inner join {{ ref('indicateurs_plan_referentiel') }} as referentiel
+        on indicateurs.code_indicateur = referentiel.code_indicateur
+    inner join {{ ref('int_diffusion__cellules_masquees') }} as cellules
+        on
+            indicateurs.niveau = cellules.niveau
+            and indicateurs.code_zone = cellules.code_zone
+            and indicateurs.annee = cellules.annee
+            and (
+                list_contains(string_split(referentiel.numerateur, '+'), cellules.colonne)
+                or cellules.colonne = referentiel.denominateur
+            )
+    where indicateurs.mode = 'calcule'
 )
 
 select
-    * replace (
-        case when secret_statistique then null else valeur end as valeur,
-        case when secret_statistique then null else numerateur end as numerateur
-    )
-from masques
+    indicateurs.* replace (
+        case when masques.code_indicateur is null then indicateurs.valeur end as valeur,
+        case when masques.code_indicateur is null then indicateurs.numerateur end as numerateur
+    ),
+    masques.code_indicateur is not null as secret_statistique
+from indicateurs
+left join (select distinct * from masques) as masques
+    on
+        indicateurs.code_indicateur = masques.code_indicateur
+        and indicateurs.niveau = masques.niveau
+        and indicateurs.code_zone = masques.code_zone
+        and indicateurs.annee = masques.annee

@@ -1,0 +1,19 @@
+-- Every cell masked by the secret statistique in the diffusion marts, in long form (zone, year, column),
+-- typology cells named <count>_t1..t6 as in int_indicateurs__valeurs: what the tables derived from the
+-- marts (diagnostic comparison, plan indicators) must mask to stay consistent with them.
+{%- set marts = ['sne_indicateurs', 'dalo_indicateurs', 'fsl_indicateurs', 'ccapex_indicateurs', 'pppi_indicateurs'] %}
+{% for mart in marts %}
+select
+    niveau,
+    code_zone,
+    annee,
+    unnest(colonnes_masquees) as colonne
+from {{ ref('diffusion_' ~ mart) }}
+union all
+{% endfor %}
+select
+    niveau,
+    code_zone,
+    annee,
+    unnest(colonnes_masquees) || '_' || lower(typologie) as colonne
+from {{ ref('diffusion_sne_tension_typologie') }}
