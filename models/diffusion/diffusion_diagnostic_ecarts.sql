@@ -34,7 +34,7 @@ masques as (
             and ecarts.code_zone = cellules.code_zone
             and (
                 list_contains(string_split(correspondance.numerateur, '+'), cellules.colonne)
-                or cellules.colonne = correspondance.denominateur
+                or correspondance.denominateur = cellules.colonne
             )
     group by ecarts.id_valeur
 )
@@ -48,7 +48,7 @@ select
         case when masques.meme_annee then null else ecarts.ecart_relatif end as ecart_relatif,
         case when masques.derniere then null else ecarts.numerateur_derniere_annee end as numerateur_derniere_annee,
         case when masques.derniere then null else ecarts.denominateur_derniere_annee end
-        as denominateur_derniere_annee,
+            as denominateur_derniere_annee,
         case when masques.derniere then null else ecarts.valeur_derniere_annee end as valeur_derniere_annee,
         case
             when masques.meme_annee or masques.derniere then null else ecarts.evolution_depuis_diagnostic

@@ -25,9 +25,10 @@ masques as (
             and indicateurs.annee = cellules.annee
             and (
                 list_contains(string_split(referentiel.numerateur, '+'), cellules.colonne)
-                or cellules.colonne = referentiel.denominateur
+                or referentiel.denominateur = cellules.colonne
             )
     where indicateurs.mode = 'calcule'
+    group by all
 )
 
 select
@@ -37,7 +38,7 @@ select
     ),
     masques.code_indicateur is not null as secret_statistique
 from indicateurs
-left join (select distinct * from masques) as masques
+left join masques
     on
         indicateurs.code_indicateur = masques.code_indicateur
         and indicateurs.niveau = masques.niveau

@@ -3,13 +3,13 @@
 -- marts (diagnostic comparison, plan indicators) must mask to stay consistent with them.
 {%- set marts = ['sne_indicateurs', 'dalo_indicateurs', 'fsl_indicateurs', 'ccapex_indicateurs', 'pppi_indicateurs'] %}
 {% for mart in marts %}
-select
-    niveau,
-    code_zone,
-    annee,
-    unnest(colonnes_masquees) as colonne
-from {{ ref('diffusion_' ~ mart) }}
-union all
+    select
+        niveau,
+        code_zone,
+        annee,
+        unnest(colonnes_masquees) as colonne
+    from {{ ref('diffusion_' ~ mart) }}
+    union all
 {% endfor %}
 select
     niveau,

@@ -13,10 +13,10 @@ select
     decision,
     logement_identifie,
     type_parc,
-    decision = 'ACCORD' and coalesce(montant_accorde, 0) > 0 and forme_aide is distinct from 'GARANTIE'
-    as aide_accordee,
+    decision = 'ACCORD' and coalesce(montant_accorde, 0) > 0 and coalesce(forme_aide, '') <> 'GARANTIE'
+        as aide_accordee,
     case
-        when decision = 'ACCORD' and forme_aide is distinct from 'GARANTIE' then coalesce(montant_accorde, 0)
+        when decision = 'ACCORD' and coalesce(forme_aide, '') <> 'GARANTIE' then coalesce(montant_accorde, 0)
         else 0
     end as montant_aide,
     decision = 'ACCORD' and coalesce(forme_aide = 'GARANTIE' or garantie_loyer, false) as garantie_accordee,
