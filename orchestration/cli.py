@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import os
 import secrets
 import sys
@@ -89,8 +90,27 @@ def cmd_generer_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _single_refresh():
+    """One refresh at a time: a second one stops at once instead of waiting on DuckDB's lock."""
+    lock_path = settings().warehouse.parent / ".actualisation.verrou"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigurationError("une actualisation est déjà en cours sur cet entrepôt "
+                                     f"({settings().warehouse}) ; relancer quand elle sera terminée.") from None
+        yield
+
+
 def cmd_actualiser(args: argparse.Namespace) -> int:
     os.environ["OBSERVATOIRE_CLE_PSEUDO"] = _pseudonymisation_key(create=False)
+    with _single_refresh():
+        return _refresh(args)
+
+
+def _refresh(args: argparse.Namespace) -> int:
     _environment()
     ensure_dbt_manifest()
     from dagster import DagsterInstance

@@ -26,7 +26,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from .extracts import SOURCES, Source
 from .ingestion import Loader
 from .settings import PROJECT_DIR, settings
-from .warehouse import connect, publish
+from .warehouse import connect, publish, reset_working_copy
 
 DBT_PROJECT = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 DBT_PROJECT.prepare_if_dev()  # only under `dagster dev`
@@ -39,6 +39,14 @@ class Entrepot(ConfigurableResource):
     warehouse: str
     published: str
 
+    def connect(self):
+        """The working warehouse, read-write with the readers' extensions (created from the published one if
+        a single asset is materialised outside the job, e.g. from the Dagster UI)."""
+        working, published = Path(self.warehouse), Path(self.published)
+        if not working.exists():
+            reset_working_copy(working, published)
+        return connect(working, extensions=True)
+
     def pseudonymisation_key(self) -> bytes:
         key = os.environ.get("OBSERVATOIRE_CLE_PSEUDO", "")
         if not key:
@@ -46,16 +54,31 @@ class Entrepot(ConfigurableResource):
         return key.encode("utf-8")
 
 
+@asset(
+    key=AssetKey(["entrepot_de_travail"]),
+    group_name="ingestion",
+    kinds={"duckdb"},
+    description="Copie de travail de l'entrepôt publié : chaque actualisation part du dernier état publié "
+                "(écrire, contrôler, publier) ; ce qu'une actualisation bloquée ou interrompue a laissé est écarté.",
+)
+def entrepot_de_travail(entrepot: Entrepot) -> MaterializeResult:
+    reset_working_copy(Path(entrepot.warehouse), Path(entrepot.published))
+    working = Path(entrepot.warehouse)
+    return MaterializeResult(metadata={"chemin": str(working),
+                                       "depuis_publie": Path(entrepot.published).exists()})
+
+
 def _ingestion_asset(source: Source):
     @asset(
         key=AssetKey(["raw", source.name]),
+        deps=[entrepot_de_travail],
         group_name="ingestion",
         kinds={"duckdb"},
         description=f"{source.label} : chargement des fichiers de depot/{source.name}/ dans raw.{source.name} "
                     f"({source.grain}).",
     )
     def _load(context: AssetExecutionContext, entrepot: Entrepot) -> MaterializeResult:
-        con = connect(entrepot.warehouse, extensions=True)
+        con = entrepot.connect()
         try:
             results = Loader(con, entrepot.pseudonymisation_key()).load_source(
                 source, Path(entrepot.depot_dir) / source.name)
@@ -83,8 +106,9 @@ INGESTION_ASSETS = [_ingestion_asset(s) for s in SOURCES.values()]
 
 
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT)
-def observatoire_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
+def observatoire_dbt(context: AssetExecutionContext, dbt: DbtCliResource, entrepot: Entrepot):
     """Seeds, models and their data tests, in one `dbt build` (the unit tests of the formulas run in `make test`)."""
+    entrepot.connect().close()  # dbt must build on the working copy, never on an empty new file
     yield from dbt.cli(["build", "--exclude", "test_type:unit"], context=context).stream()
 
 
@@ -112,7 +136,7 @@ def build_definitions() -> Definitions:
     s = settings()
     os.environ.setdefault("OBSERVATOIRE_ENTREPOT", str(s.warehouse))
     return Definitions(
-        assets=[*INGESTION_ASSETS, observatoire_dbt, entrepot_publie],
+        assets=[entrepot_de_travail, *INGESTION_ASSETS, observatoire_dbt, entrepot_publie],
         jobs=[actualisation],
         resources={
             "entrepot": Entrepot(depot_dir=str(s.depot_dir), warehouse=str(s.warehouse), published=str(s.published)),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import duckdb
@@ -40,31 +39,60 @@ def connect(path: Path | str = ":memory:", read_only: bool = False, extensions: 
     return con
 
 
-def publish(working: Path, published: Path) -> Path:
-    """Replace the published file atomically by a read-only copy of the working warehouse.
+def reset_working_copy(working: Path, published: Path) -> None:
+    """Start a refresh from the last published state (write-audit-publish).
 
-    The copy is written next to its destination, flushed, then renamed over it: readers holding the old
-    file keep reading it, new readers get the new one, and a crash at any point leaves one of the two.
+    Whatever a failed or killed refresh left in the working file is discarded: files it loaded are loaded
+    again, and blocked again until they are fixed, instead of slipping into the next publication.
+    """
+    working.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (working, working.with_name(working.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    if published.exists():
+        tmp = working.with_name(working.name + ".copie")
+        shutil.copyfile(published, tmp)
+        tmp.chmod(0o644)
+        os.replace(tmp, working)
+
+
+def publish(working: Path, published: Path) -> Path:
+    """Replace the published file atomically by the audited working warehouse, read-only.
+
+    The working file is checkpointed, made read-only and renamed over the published one (same file system):
+    readers holding the old file keep reading it, new readers get the new one, and a crash at any point
+    leaves one of the two whole. The next refresh starts from a copy of it.
     """
     published.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(working))
     con.execute("CHECKPOINT")
     con.close()
-    fd, tmp_name = tempfile.mkstemp(prefix=".observatoire-", suffix=".tmp", dir=published.parent)
-    tmp = Path(tmp_name)
+    _fsync(working)
+    working.chmod(0o444)
     try:
-        with os.fdopen(fd, "wb") as out, open(working, "rb") as src:
-            shutil.copyfileobj(src, out, length=16 * 1024 * 1024)
-            out.flush()
-            os.fsync(out.fileno())
+        os.replace(working, published)
+    except OSError:  # published elsewhere (another file system): copy next to it, then rename
+        tmp = published.with_name(published.name + ".copie")
+        shutil.copyfile(working, tmp)
+        _fsync(tmp)
         tmp.chmod(0o444)
         os.replace(tmp, published)
-        dir_fd = os.open(published.parent, os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        working.unlink()
+    _fsync_dir(published.parent)
+    _fsync_dir(working.parent)
     return published
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
