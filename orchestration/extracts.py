@@ -50,6 +50,19 @@ class Column:
 
 
 @dataclass(frozen=True)
+class RowRule:
+    """A business rule on one row, checked at ingestion (a failing row is quarantined).
+
+    ``invalid`` is DuckDB SQL over the warehouse column names, true when the row breaks the rule; the macros
+    date_fr(x) and nombre_fr(x) read the producers' formats. ``column`` is the warehouse name reported.
+    """
+
+    column: str
+    invalid: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Source:
     name: str  # raw table name and dépôt folder
     label: str
@@ -59,6 +72,7 @@ class Source:
     key: tuple[str, ...]  # warehouse names that identify a row within one extract
     staging: str  # the dbt staging model built on raw.<name>
     formats: tuple[str, ...] = ("csv",)
+    rules: tuple[RowRule, ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -73,8 +87,16 @@ def _personal(*headers_names: tuple[str, str]) -> tuple[Column, ...]:
                  for h, n in headers_names)
 
 
+FSL_MAINTIEN_MAX = 3000  # € per household, règlement intérieur of the FSL (plan, l. 2386)
+
 FSL = Source(
     name="fsl",
+    rules=(
+        RowRule("date_decision", "date_fr(date_decision) < date_fr(date_depot)",
+                "décision antérieure au dépôt de la demande"),
+        RowRule("montant_accorde", f"volet = 'MAINTIEN' AND nombre_fr(montant_accorde) > {FSL_MAINTIEN_MAX}",
+                f"aide au maintien supérieure au plafond de {FSL_MAINTIEN_MAX} € du règlement intérieur"),
+    ),
     label="Fonds de Solidarité Logement (FSL)",
     grain="une ligne par demande d'aide et sa décision",
     cadence="mensuelle",
@@ -112,6 +134,12 @@ FSL = Source(
 
 DALO = Source(
     name="dalo",
+    rules=(
+        RowRule("date_decision", "date_fr(date_decision) < date_fr(date_depot)",
+                "décision antérieure au dépôt du recours"),
+        RowRule("date_relogement", "date_fr(date_relogement) < date_fr(date_decision)",
+                "relogement antérieur à la décision"),
+    ),
     label="Recours DALO et DAHO (COMDALO)",
     grain="une ligne par recours, dans son dernier état connu à la date d'extraction",
     cadence="trimestrielle",
@@ -149,6 +177,9 @@ DALO = Source(
 
 SNE_DEMANDES = Source(
     name="sne_demandes",
+    rules=(
+        RowRule("date_radiation", "date_fr(date_radiation) < date_fr(date_depot)", "radiation antérieure au dépôt"),
+    ),
     label="SNE : demandes de logement social",
     grain="une ligne par demande créée, renouvelée ou radiée dans le mois, dans son état à la date d'extraction",
     cadence="mensuelle",
@@ -191,6 +222,10 @@ SNE_DEMANDES = Source(
 
 SNE_ATTRIBUTIONS = Source(
     name="sne_attributions",
+    rules=(
+        RowRule("date_attribution", "date_fr(date_attribution) < date_fr(date_depot)",
+                "attribution antérieure au dépôt de la demande"),
+    ),
     label="SNE : attributions de logements sociaux",
     grain="une ligne par attribution",
     cadence="mensuelle",

@@ -192,6 +192,9 @@ class Loader:
         block = block.ljust(64, b"\0")
         ipad = bytes(b ^ 0x36 for b in block).hex()
         opad = bytes(b ^ 0x5C for b in block).hex()
+        self.con.execute("CREATE OR REPLACE TEMP MACRO date_fr(x) AS CAST(try_strptime(x, '%d/%m/%Y') AS DATE)")
+        self.con.execute("CREATE OR REPLACE TEMP MACRO nombre_fr(x) AS "
+                         "try_cast(replace(replace(x, ' ', ''), ',', '.') AS DECIMAL(18, 2))")
         self.con.execute(
             "CREATE OR REPLACE TEMP MACRO pseudonyme(x) AS CASE WHEN nullif(trim(x), '') IS NULL THEN NULL "
             f"ELSE sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode(trim(x))))) END"
@@ -394,7 +397,7 @@ class Loader:
         n_structure = self.con.execute("SELECT count(*) FROM _rejets_structure").fetchone()[0]
         if n_read == 0 and n_structure == 0:
             warnings.append("aucune ligne de données (en-tête seul)")
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _erreurs AS {self._errors_sql(source, mapping)}")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _erreurs AS {self._errors_sql(source, mapping, extracted)}")
         self._refuse_if_structural(source, path, mapping, n_read)
         cols = [c for c in source.stored_columns]
         names = ", ".join(f'"{c.stored_name}"' for c in cols)
@@ -428,7 +431,7 @@ class Loader:
             raise
         return result
 
-    def _errors_sql(self, source: Source, mapping: dict[int, Column]) -> str:
+    def _errors_sql(self, source: Source, mapping: dict[int, Column], extracted: date) -> str:
         """One row per (line, column) error: value checks, then duplicate keys within the file."""
         checks = []
         for c in mapping.values():
@@ -452,6 +455,16 @@ class Loader:
             }.get(c.kind)
             if test:
                 checks.append((col, label, f"{col} IS NOT NULL AND {test[0]}", test[1]))
+            if c.kind == "date":
+                checks.append((col, label, f"date_fr({col}) > DATE '{extracted.isoformat()}'",
+                               "'date postérieure à la date d''extraction'"))
+            if c.kind == "decimal":
+                checks.append((col, label, f"nombre_fr({col}) < 0", "'montant négatif'"))
+        for rule in source.rules:
+            if rule.column in {c.name for c in mapping.values()}:
+                column = source.column(rule.column)
+                checks.append((f'"{column.stored_name}"', _sql_str(column.header), f"coalesce({rule.invalid}, false)",
+                               _sql_str(rule.reason)))
         parts = [f"SELECT _ligne AS ligne, {label} AS colonne, CAST({col} AS VARCHAR) AS valeur, {motif} AS motif "
                  f"FROM _fichier WHERE {cond}" for col, label, cond, motif in checks]
         key = ", ".join(f'"{source.column(k).stored_name}"' for k in source.key)

@@ -177,3 +177,20 @@ def test_headers_match_whatever_the_case_accents_and_apostrophes(warehouse, tmp_
     write_csv(tmp_path / "fsl" / NAME, [row], headers=headers)
     [result] = load(warehouse, tmp_path)
     assert (result.statut, result.nb_lignes_chargees) == ("CHARGE", 1)
+
+
+def test_business_rules_quarantine_rows(warehouse, tmp_path):
+    rows = [fsl_row(**{"N° dossier": f"R{i}"}) for i in range(8)]
+    rows[1]["Date de décision"] = "15/02/2024"  # before the filing date (01/03/2024)
+    rows[2]["Date de dépôt"] = "01/01/2030"  # after the extraction date
+    rows[3]["Montant accordé"] = "-12,00"
+    rows[4].update({"Volet": "MAINTIEN", "Montant accordé": "3500,00"})  # over the 3 000 € ceiling
+    rows[5].update({"Volet": "MAINTIEN", "Montant accordé": "3000,00"})  # at the ceiling: fine
+    write_csv(tmp_path / "fsl" / NAME, rows)
+    [result] = load(warehouse, tmp_path)
+    assert (result.statut, result.nb_lignes_chargees) == ("CHARGE", 4)
+    reasons = dict(warehouse.execute("SELECT ligne, string_agg(motif, ' | ') FROM raw.rejets GROUP BY 1").fetchall())
+    assert "antérieure au dépôt" in reasons[3]
+    assert "postérieure à la date d'extraction" in reasons[4]
+    assert reasons[5] == "montant négatif"
+    assert "3000 €" in reasons[6]
