@@ -31,6 +31,7 @@ from .common import (
     geography,
     hash_uniform,
     key_base,
+    lattice,
     month_first_day,
     month_index,
     quota_categories,
@@ -161,7 +162,7 @@ def _assigned_batch(graine: int, t: int, year: int, echelle: float) -> dict:
     counts = spread(assignations(tcode, year) * echelle, month_weights(year))
     assign = np.sort(days_in_months(month_index(year, 1), 12, rng, counts))
     n = len(assign)
-    cdp = assign - _uniform_days(rng, n, *CDP_LEAD)
+    cdp = assign - CDP_LEAD[0] - np.floor(lattice(rng, n) * (CDP_LEAD[1] - CDP_LEAD[0] + 1)).astype(np.int64)
     by_cdp = np.argsort(cdp, kind="stable")  # quotas spread along the commandement dates
     motif = _categories(rng, cal.CCAPEX_MOTIFS, "ccapex_motifs", n, by_cdp)
     bailleurs = cal.CCAPEX_BAILLEURS_ASSIGNES_LEN if tcode == "LEN" else cal.CCAPEX_BAILLEURS_ASSIGNES
@@ -179,7 +180,8 @@ def _assigned_batch(graine: int, t: int, year: int, echelle: float) -> dict:
     ev.add(idx, "ASSIGNATION", assign, base * 1.25)
     real, close = _dsf_rates(tcode)
     dsf = spread_categories(rng, idx, [real, close, max(0.0, 1 - real - close)])
-    dsf_day = assign + _uniform_days(rng, n, *DSF_DELAY)
+    # delays on a lattice along the (sorted) assignation dates: the DSF of a calendar year are near-exact
+    dsf_day = assign + DSF_DELAY[0] + np.floor(lattice(rng, n) * (DSF_DELAY[1] - DSF_DELAY[0] + 1)).astype(np.int64)
     ev.add(idx[dsf == 0], "DSF_REALISE", dsf_day[dsf == 0], base[dsf == 0] * 1.3)
     ev.add(idx[dsf == 1], "DSF_PORTE_CLOSE", dsf_day[dsf == 1])
     # exits before the judgment

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -12,10 +11,10 @@ from tqdm import tqdm
 
 from . import ccapex, dalo, fsl, pppi, sne
 from .common import geography, release_memory
-from .periods import FIRST_MONTH, FileSpec, default_last_month, month_label, parse_month
+from .periods import FIRST_MONTH, default_last_month, month_label, parse_month
 from .writer import Writer
 
-# (plan, produce) per module, in writing order; sne last (it holds the most memory).
+# Source modules (each with plan() and produce()), in writing order; sne last (it holds the most memory).
 MODULES: tuple = (pppi, dalo, ccapex, fsl, sne)
 WRITERS = 2  # writing threads (the machine has 2 cores)
 DUCKDB_THREADS = 1  # DuckDB threads per writer (one file per thread is faster)
@@ -95,5 +94,3 @@ def generate(depot_dir: Path, echelle: float = 1.0, graine: int = 62, jusqua: st
         raise failure[0]
     return counts
 
-
-Producer = Callable[[int, float, int, int], Iterator[tuple[FileSpec, object, dict]]]
