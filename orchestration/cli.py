@@ -16,6 +16,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from . import rapport_qualite
 from .extracts import SOURCES
 from .settings import PROJECT_DIR, settings
 
@@ -126,18 +127,40 @@ def _refresh(args: argparse.Namespace) -> int:
             instance=instance, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     elapsed = time.perf_counter() - begin
-    if not result.success:
-        failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-        print(f"Actualisation en échec ({', '.join(failed) or 'étape inconnue'}) après {elapsed:.0f} s : "
-              f"l'entrepôt publié n'a pas été modifié ({settings().published}).", file=sys.stderr)
-        for event in result.all_events:
-            if event.event_type_value == "STEP_FAILURE" and event.step_failure_data:
-                print(f"  {event.step_key} : {event.step_failure_data.error.message.strip()}", file=sys.stderr)
-        print(f"Détail : {log_file}", file=sys.stderr)
-        return 1
-    print(f"Actualisation terminée en {elapsed:.0f} s.")
-    print_summary(since=started)
-    return 0
+    s = settings()
+    published = result.success
+    error = "" if published else _failure_summary(result)
+    report = rapport_qualite.construire(s.published if published else s.warehouse, started, published,
+                                        s.published, _check_evaluations(result), error)
+    html_report = rapport_qualite.ecrire_html(report, s.reports_dir / "qualite.html")
+    if published:
+        print(f"Actualisation terminée en {elapsed:.0f} s.")
+        print_summary(since=started)
+    else:
+        print(f"Actualisation bloquée après {elapsed:.0f} s : l'entrepôt publié n'a pas été modifié "
+              f"({s.published}).", file=sys.stderr)
+    print(rapport_qualite.texte(report))
+    print(f"Rapport de qualité : {html_report} ; détail technique : {log_file}")
+    return 0 if published else 1
+
+
+def _check_evaluations(result) -> list[rapport_qualite.Controle]:
+    controles = []
+    for evaluation in result.get_asset_check_evaluations():
+        metadata = {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
+        controles.append(rapport_qualite.Controle(
+            cible="/".join(evaluation.asset_key.path), nom=evaluation.check_name, reussi=evaluation.passed,
+            severite=evaluation.severity.value, resume=str(metadata.get("resume", ""))))
+    return controles
+
+
+def _failure_summary(result) -> str:
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    messages = []
+    for event in failures:
+        message = event.step_failure_data.error.message.strip() if event.step_failure_data else ""
+        messages.append(f"étape {event.step_key} en échec" + (f" ({message.splitlines()[0][:300]})" if message else ""))
+    return " ; ".join(messages) or "contrôle bloquant en échec"
 
 
 @contextlib.contextmanager

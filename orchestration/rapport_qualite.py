@@ -1,0 +1,177 @@
+"""The French quality report that ends every refresh: console text and data/rapports/qualite.html.
+
+Per source: files loaded, refused or duplicated in this run, rows quarantined by reason, the quality checks
+(passed, warned, failed) and the freshness of the latest extract; then whether the warehouse was published.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from .extracts import SOURCES
+
+
+@dataclass
+class Controle:
+    """One Dagster asset check evaluation."""
+
+    cible: str  # asset key, e.g. raw/fsl or marts/portrait_territoire
+    nom: str
+    reussi: bool
+    severite: str  # ERROR or WARN
+    resume: str = ""
+
+
+@dataclass
+class RapportSource:
+    source: str
+    libelle: str
+    charges: list[str] = field(default_factory=list)
+    refus: list[str] = field(default_factory=list)
+    doublons: list[str] = field(default_factory=list)
+    lignes_chargees: int = 0
+    rejets: list[tuple[str, int]] = field(default_factory=list)  # (motif, nombre)
+    derniere_extraction: str | None = None
+    controles: list[Controle] = field(default_factory=list)
+
+
+@dataclass
+class Rapport:
+    debut: datetime
+    publie: bool
+    chemin_publie: Path
+    sources: list[RapportSource]
+    controles_marts: list[Controle]
+    erreur: str = ""
+
+    @property
+    def controles(self) -> list[Controle]:
+        return [c for s in self.sources for c in s.controles] + self.controles_marts
+
+    def bilan(self) -> tuple[int, int, int]:
+        """Checks passed, warned, failed (blocking)."""
+        reussis = sum(c.reussi for c in self.controles)
+        alertes = sum(not c.reussi and c.severite == "WARN" for c in self.controles)
+        return reussis, alertes, len(self.controles) - reussis - alertes
+
+
+def construire(warehouse: Path, debut: datetime, publie: bool, chemin_publie: Path, controles: list[Controle],
+               erreur: str = "") -> Rapport:
+    """Read this run's ledger and quarantine from the warehouse the run wrote (published or working)."""
+    sources = []
+    con = duckdb.connect(str(warehouse), read_only=True) if warehouse.exists() else None
+    try:
+        for name, source in SOURCES.items():
+            r = RapportSource(name, source.label)
+            if con is not None and _has_ledger(con):
+                for fichier, statut, message, n in con.execute(
+                        "SELECT fichier, statut, message, nb_lignes_chargees FROM raw.journal_chargements "
+                        "WHERE source = ? AND charge_le >= ? ORDER BY fichier", [name, debut]).fetchall():
+                    {"CHARGE": r.charges, "REFUSE": r.refus, "DOUBLON": r.doublons}[statut].append(
+                        fichier if statut == "CHARGE" else message)
+                    r.lignes_chargees += n or 0
+                r.rejets = con.execute(
+                    "SELECT motif, count(*) FROM raw.rejets WHERE source = ? AND charge_le >= ? "
+                    "GROUP BY motif ORDER BY 2 DESC", [name, debut]).fetchall()
+                last = con.execute("SELECT max(date_extraction) FROM raw.journal_chargements "
+                                   "WHERE source = ? AND statut = 'CHARGE'", [name]).fetchone()[0]
+                r.derniere_extraction = last.strftime("%d/%m/%Y") if last else None
+            r.controles = [c for c in controles if c.cible == f"raw/{name}"]
+            sources.append(r)
+    finally:
+        if con is not None:
+            con.close()
+    marts = [c for c in controles if not c.cible.startswith("raw/")]
+    return Rapport(debut, publie, chemin_publie, sources, marts, erreur)
+
+
+def nombre(n: int) -> str:
+    """French thousands separator: 12 345."""
+    return f"{n:,}".replace(",", "\u202f")
+
+
+def _has_ledger(con) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
+                            "AND table_name = 'journal_chargements'").fetchone()[0])
+
+
+def _etat(c: Controle) -> str:
+    return "réussi" if c.reussi else ("avertissement" if c.severite == "WARN" else "ÉCHEC bloquant")
+
+
+def texte(rapport: Rapport) -> str:
+    lignes = ["", "Rapport de qualité de l'actualisation du " + rapport.debut.strftime("%d/%m/%Y à %H:%M")]
+    for s in rapport.sources:
+        lignes.append(f"- {s.source} : {len(s.charges)} fichier(s) chargé(s), {len(s.refus)} refusé(s), "
+                      f"{len(s.doublons)} doublon(s) ; {nombre(s.lignes_chargees)} lignes chargées"
+                      + (f", dernière extraction du {s.derniere_extraction}" if s.derniere_extraction else
+                         ", aucune extraction"))
+        for message in s.refus:
+            lignes.append(f"    refusé : {message}")
+        for motif, n in s.rejets:
+            lignes.append(f"    {n} ligne(s) en quarantaine : {motif}")
+        for c in s.controles:
+            if not c.reussi:
+                lignes.append(f"    contrôle {c.nom} ({_etat(c)}) : {c.resume}")
+    for c in rapport.controles_marts:
+        if not c.reussi:
+            lignes.append(f"- {c.cible}, contrôle {c.nom} ({_etat(c)}) : {c.resume}")
+    reussis, alertes, echecs = rapport.bilan()
+    lignes.append(f"Contrôles : {reussis} réussi(s), {alertes} avertissement(s), {echecs} échec(s) bloquant(s).")
+    if rapport.publie:
+        lignes.append(f"Entrepôt publié : {rapport.chemin_publie}")
+    else:
+        lignes.append(f"Publication bloquée : l'entrepôt publié n'a pas été modifié ({rapport.chemin_publie})."
+                      + (f" Cause : {rapport.erreur}" if rapport.erreur else ""))
+    return "\n".join(lignes)
+
+
+def ecrire_html(rapport: Rapport, chemin: Path) -> Path:
+    e = html.escape
+    reussis, alertes, echecs = rapport.bilan()
+    parts = [
+        "<!doctype html><html lang='fr'><head><meta charset='utf-8'>",
+        "<title>Observatoire PDALHPD 62 : qualité de l'actualisation</title>",
+        "<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}"
+        "td,th{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:top}"
+        "th{background:#eef}.ok{color:#176317}.warn{color:#a36200}.ko{color:#b00020;font-weight:bold}</style>",
+        "</head><body>",
+        f"<h1>Qualité de l'actualisation du {rapport.debut:%d/%m/%Y à %H:%M}</h1>",
+        "<p class='ok'>Entrepôt publié : " + e(str(rapport.chemin_publie)) + "</p>" if rapport.publie else
+        "<p class='ko'>Publication bloquée : l'entrepôt publié n'a pas été modifié."
+        + (" Cause : " + e(rapport.erreur) if rapport.erreur else "") + "</p>",
+        f"<p>Contrôles : {reussis} réussi(s), {alertes} avertissement(s), {echecs} échec(s) bloquant(s).</p>",
+        "<h2>Par source</h2><table><tr><th>Source</th><th>Fichiers chargés</th><th>Refusés</th><th>Doublons</th>"
+        "<th>Lignes chargées</th><th>Lignes en quarantaine (motif)</th><th>Dernière extraction</th>"
+        "<th>Contrôles</th></tr>",
+    ]
+    for s in rapport.sources:
+        rejets = "<br>".join(f"{n} : {e(m)}" for m, n in s.rejets) or "aucune"
+        refus = "<br>".join(e(m) for m in s.refus) or "0"
+        controles = "<br>".join(f"<span class='{_classe(c)}'>{e(c.nom)} : {_etat(c)}</span>"
+                                + (f" ({e(c.resume)})" if c.resume and not c.reussi else "") for c in s.controles)
+        parts.append(f"<tr><td>{e(s.libelle)}</td><td>{len(s.charges)}</td><td>{refus}</td><td>{len(s.doublons)}</td>"
+                     f"<td>{nombre(s.lignes_chargees)}</td><td>{rejets}</td>"
+                     f"<td>{s.derniere_extraction or 'aucune'}</td><td>{controles or 'non évalués'}</td></tr>")
+    parts.append("</table>")
+    if rapport.controles_marts:
+        parts.append("<h2>Cohérence des marts</h2><table><tr><th>Table</th><th>Contrôle</th><th>État</th>"
+                     "<th>Détail</th></tr>")
+        for c in rapport.controles_marts:
+            parts.append(f"<tr><td>{e(c.cible)}</td><td>{e(c.nom)}</td><td class='{_classe(c)}'>{_etat(c)}</td>"
+                         f"<td>{e(c.resume)}</td></tr>")
+        parts.append("</table>")
+    parts.append("<p>Détail des validations Great Expectations : <a href='gx/index.html'>Data Docs</a>.</p>"
+                 "</body></html>")
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    chemin.write_text("\n".join(parts), encoding="utf-8")
+    return chemin
+
+
+def _classe(c: Controle) -> str:
+    return "ok" if c.reussi else ("warn" if c.severite == "WARN" else "ko")
