@@ -83,7 +83,7 @@ def test_no_direct_identifier_reaches_duckdb(demo, personal_values):
     con = published(demo)
     con.execute("CREATE TEMP TABLE pii AS SELECT unnest(?::VARCHAR[]) AS v", [sorted(personal_values)])
     columns = con.execute("SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-                          "WHERE data_type = 'VARCHAR' AND NOT internal AND schema_name <> 'temp'").fetchall()
+                          "WHERE data_type = 'VARCHAR' AND NOT internal AND database_name <> 'temp'").fetchall()
     assert columns
     for schema, table, column in columns:
         hits = con.execute(f'SELECT count(*) FROM "{schema}"."{table}" t JOIN pii ON t."{column}" = pii.v')\
