@@ -101,7 +101,7 @@ EXPLICIT_MERGERS: dict[str, tuple[str, str]] = {
 # IGN Admin Express COG 2018 commune boundaries (WGS 84, COG 2018 codes), shared reference data outside the
 # repository; the environment variable overrides the path (the tests use the same lookup).
 GEOJSON_COMMUNES_ENV = "OBSERVATOIRE_GEOJSON_COMMUNES"
-DEFAULT_GEOJSON_COMMUNES = Path("/work/shared/reference/geo/communes-62-pas-de-calais.geojson")
+DEFAULT_GEOJSON_COMMUNES = PROJECT_DIR.parent / "shared" / "reference" / "geo" / "communes-62-pas-de-calais.geojson"
 GEOJSON_SOURCE = "IGN Admin Express COG 2018 simplifiée, Licence Ouverte"
 
 # WGS 84 ellipsoid and its authalic sphere (the sphere with the same total area as the ellipsoid).
