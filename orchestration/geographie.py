@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from orchestration.settings import GEOGRAPHY_DIR, settings
+from orchestration.settings import GEOGRAPHY_DIR, PROJECT_DIR, settings
 
 PACKAGE = "@etalab/decoupage-administratif"
 DEPARTEMENT = "62"
