@@ -1,0 +1,340 @@
+"""Writes the bad-input corpus: one folder per case, holding the file(s) as a producer would drop them in
+``data/depot/<source>/``. The expected outcome of each case is written by hand in ``cas.yml``.
+
+    python -m tests.corpus.fabriquer      # rewrites tests/corpus/<NN_cas>/ (the files are committed)
+
+Rows are built from the valid rows of ``tests/fabrique.py`` (FSL, DALO) or of ``BASE`` below, with the
+personal columns filled by invented people, then one defect per case. Every name and address below is
+invented; phone numbers are in the ranges ARCEP reserves for fiction (03 53 48, 06 39 98), e-mails use the
+reserved domain example.org, NIR and CAF numbers are visibly fake (all nines).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+
+from orchestration.extracts import SOURCES
+from tests.fabrique import VALID_ROWS, write_csv, write_xlsx
+
+CORPUS = Path(__file__).resolve().parent
+
+# Invented people (nom, prénom, téléphone, courriel, adresse, date de naissance, NIR, n° allocataire CAF).
+PERSONNES = [
+    ("Vandamme", "Ludivine", "0353480117", "ludivine.vandamme@example.org", "8 rue Jean Jaurès 62300 Lens",
+     "14/05/1987", "299999999990117", "9990117"),
+    ("Delattre", "Kévin", "0639980224", "kevin.delattre@example.org", "27 avenue du 8 Mai 1945 62400 Béthune",
+     "03/11/1992", "199999999990224", "9990224"),
+    ("Wacquier", "Hélène", "0639980331", "helene.wacquier@example.org", "5 rue du Sacré-Cœur 62100 Calais",
+     "21/07/1976", "299999999990331", "9990331"),
+    ("Lefèvre", "François", "0353480448", "f.lefevre@example.org", "14 rue d’Amiens 62000 Arras",
+     "02/02/1964", "199999999990448", "9990448"),
+    ("Dewaele", "Maëlys", "0639980552", "maelys.dewaele@example.org", "3 allée des Peupliers 62510 Liévin",
+     "09/09/2001", "299999999990552", "9990552"),
+    ("Bouchez", "Jean-Noël", "0353480669", "jn.bouchez@example.org", "41 rue Émile Zola 62200 Boulogne-sur-Mer",
+     "30/01/1958", "199999999990669", "9990669"),
+    ("Carpentier", "Océane", "0639980773", "oceane.carpentier@example.org", "2 impasse des Tisserands 62800 Liévin",
+     "17/04/1995", "299999999990773", "9990773"),
+    ("Hennebelle", "Thérèse", "0353480884", "therese.hennebelle@example.org", "19 rue de la Gare 62140 Hesdin",
+     "25/12/1949", "299999999990884", "9990884"),
+]
+PERSONAL_FIELDS = {"Nom": 0, "Prénom": 1, "Téléphone": 2, "Courriel": 3, "Adresse": 4, "Adresse du logement": 4,
+                   "Date de naissance": 5, "NIR": 6, "N° allocataire CAF": 7}
+
+# Valid rows of the sources tests/fabrique.py does not cover (personal columns come from PERSONNES).
+BASE = {
+    "fsl": VALID_ROWS["fsl"],
+    "dalo": VALID_ROWS["dalo"],
+    "sne_demandes": {
+        "Numéro unique": "", "Code commune de résidence": "62498", "Commune souhaitée 1": "62498",
+        "Typologies souhaitées": "T2/T3", "Date de dépôt initial": "04/03/2024", "Date de dernier renouvellement": "",
+        "Statut": "ACTIVE", "Date de radiation": "", "Motif de radiation": "", "Demande de mutation": "N",
+        "Taille du ménage": "2", "Motif principal": "TROP_CHER", "Prioritaire DALO": "N", "Prioritaire PDALHPD": "N",
+    },
+    "sne_attributions": {
+        "Numéro unique": "", "Date d'attribution": "14/03/2024", "Date de dépôt initial": "02/06/2023",
+        "Code commune du logement": "62510", "Typologie attribuée": "T3", "Logement en QPV": "O",
+        "Réservataire": "PREFET", "Bailleur": "Maisons & Cités", "Ménage prioritaire DALO": "N",
+        "Ménage prioritaire PDALHPD": "O", "Quartile de ressources": "1", "Demande de mutation": "N",
+        "Taille du ménage": "3",
+    },
+    "ccapex": {
+        "N° procédure": "", "Code commune": "62427", "Type de bailleur": "PERSONNE_PHYSIQUE",
+        "Motif de la procédure": "IMPAYES", "Étape": "COMMANDEMENT_PAYER", "Date de l'étape": "12/02/2024",
+        "Montant de la dette": "2345,80", "Décision du jugement": "",
+    },
+}
+NUMEROS = {"fsl": "FSL-2024-{:06d}", "dalo": "DALO-62-2024-{:04d}", "sne_demandes": "0622403100{:07d}",
+           "sne_attributions": "0622306100{:07d}", "ccapex": "EXP-62-2023-{:06d}"}
+KEYS = {"fsl": "N° dossier", "dalo": "N° recours", "sne_demandes": "Numéro unique",
+        "sne_attributions": "Numéro unique", "ccapex": "N° procédure"}
+
+
+def ligne(source: str, n: int, changes: dict[str, object] | None = None) -> dict[str, object]:
+    """A valid row of ``source``: case number ``n``, person ``n`` (cycling), then ``changes`` by header."""
+    row: dict[str, object] = dict(BASE[source])
+    person = PERSONNES[n % len(PERSONNES)]
+    headers = {c.header for c in SOURCES[source].columns}
+    row.update({h: person[i] for h, i in PERSONAL_FIELDS.items() if h in headers})
+    row[KEYS[source]] = NUMEROS[source].format(n)
+    row.update(changes or {})
+    return row
+
+
+def lignes(source: str, first: int, count: int, changes: dict[int, dict[str, object]] | None = None):
+    """``count`` valid rows numbered from ``first``; ``changes[i]`` alters the i-th row (0-based)."""
+    return [ligne(source, first + i, (changes or {}).get(i)) for i in range(count)]
+
+
+def headers(source: str) -> list[str]:
+    return [c.header for c in SOURCES[source].columns]
+
+
+def _crlf(path: Path) -> None:
+    """Windows line ends, as Excel and EXPLOC write them."""
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+
+
+def _cut_last_line(path: Path, keep_fields: int, keep_chars: int) -> None:
+    """Cut the file inside its last line, as an interrupted transfer does (no final line end)."""
+    data = path.read_bytes().rstrip(b"\n")
+    start = data.rfind(b"\n") + 1
+    fields = data[start:].split(b";")
+    kept = b";".join(fields[:keep_fields]) + b";" + fields[keep_fields][:keep_chars]
+    path.write_bytes(data[:start] + kept)
+
+
+# --- the cases -------------------------------------------------------------------------------------------
+def cas_01(d: Path) -> None:
+    (d / "fsl_2024-01_extrait_2024-02-05.csv").write_bytes(b"")
+
+
+def cas_02(d: Path) -> None:
+    write_csv(d / "sne_demandes_2024-02_extrait_2024-03-04.csv", [], "sne_demandes")
+
+
+def cas_03(d: Path) -> None:
+    # Saved as "CSV (séparateur : virgule)": decimal commas then need quotes.
+    rows = [{k: f'"{v}"' if "," in str(v) else v for k, v in r.items()} for r in lignes("fsl", 101, 3)]
+    write_csv(d / "fsl_2024-02_extrait_2024-03-05.csv", rows, sep=",")
+
+
+def cas_04(d: Path) -> None:
+    rows = lignes("ccapex", 4101, 5, {
+        1: {"Étape": "SAISINE_CCAPEX", "Type de bailleur": "BAILLEUR_SOCIAL", "Code commune": "62498"},
+        2: {"Étape": "ASSIGNATION", "Date de l'étape": "07/03/2024", "Code commune": "62193"},
+        3: {"Étape": "JUGEMENT", "Date de l'étape": "21/03/2024", "Décision du jugement": "DELAIS",
+            "Code commune": "62160"},
+        4: {"Étape": "DSF_PORTE_CLOSE", "Montant de la dette": "", "Code commune": "62041"},
+    })
+    _crlf(write_csv(d / "ccapex_2024-T1_extrait_2024-04-12.csv", rows, "ccapex", encoding="cp1252"))
+
+
+def cas_05(d: Path) -> None:
+    rows = lignes("sne_attributions", 501, 4, {
+        1: {"Bailleur": "Pas-de-Calais Habitat", "Code commune du logement": "62160", "Typologie attribuée": "T2"},
+        2: {"Bailleur": "Habitat Hauts-de-France", "Code commune du logement": "62765", "Réservataire": "BAILLEUR"},
+        3: {"Bailleur": "Pas-de-Calais Habitat", "Code commune du logement": "62041", "Logement en QPV": "N"},
+    })
+    write_csv(d / "sne_attributions_2024-03_extrait_2024-04-08.csv", rows, "sne_attributions", encoding="utf-8-sig")
+
+
+def cas_06(d: Path) -> None:
+    cols = [h for h in headers("dalo") if h != "Type de recours"]
+    write_csv(d / "dalo_2023-T4_extrait_2024-01-15.csv", lignes("dalo", 601, 3), "dalo", headers=cols)
+
+
+def cas_07(d: Path) -> None:
+    cols = ["Date dépôt initial" if h == "Date de dépôt initial" else h for h in headers("sne_demandes")]
+    rows = [{("Date dépôt initial" if k == "Date de dépôt initial" else k): v for k, v in r.items()}
+            for r in lignes("sne_demandes", 701, 3)]
+    write_csv(d / "sne_demandes_2024-03_extrait_2024-04-04.csv", rows, "sne_demandes", headers=cols)
+
+
+def cas_08(d: Path) -> None:
+    notes = ["Mme Vandamme rappelée le 12/03, dette CAF en cours", "", "Suivi par M. Poulain, CCAS de Liévin"]
+    rows = [dict(r, Observations=notes[i]) for i, r in enumerate(lignes("fsl", 801, 3))]
+    write_csv(d / "fsl_2024-03_extrait_2024-04-05.csv", rows, headers=headers("fsl") + ["Observations"])
+
+
+def cas_09(d: Path) -> None:
+    rows = lignes("dalo", 901, 5, {2: {"Date de dépôt": "31/02/2024"}})
+    write_csv(d / "dalo_2024-T1_extrait_2024-04-15.csv", rows, "dalo")
+
+
+def cas_10(d: Path) -> None:
+    rows = lignes("sne_attributions", 1001, 4, {2: {"Date d'attribution": "12/05/2025"}})  # typo: 2024
+    write_csv(d / "sne_attributions_2024-05_extrait_2024-06-06.csv", rows, "sne_attributions")
+
+
+def cas_11(d: Path) -> None:
+    rows = lignes("fsl", 1101, 4, {
+        1: {"Volet": "ENERGIE", "Montant accordé": "-150,00", "Logement identifié": ""},
+        3: {"Volet": "MAINTIEN", "Montant accordé": "1840,00", "Logement identifié": ""},
+    })
+    write_csv(d / "fsl_2024-04_extrait_2024-05-06.csv", rows)
+
+
+def cas_12(d: Path) -> None:
+    rows = lignes("fsl", 1201, 6, {1: {"Code commune": "62000"}, 4: {"Code commune": "59350"}})
+    write_csv(d / "fsl_2024-05_extrait_2024-06-05.csv", rows)
+
+
+def cas_13(d: Path) -> None:
+    # Filocom 2021 uses the COG of its year: Huby-Saint-Leu, Marconne and Sainte-Austreberthe, merged into
+    # Hesdin-la-Forêt (62447) in 2025, still have their own lines.
+    cols = headers("pppi")
+    data = [("62041", "2021", "17412", "1123", "512", "611", "201", "922", "604", "N"),
+            ("62461", "2021", "823", "41", "", "", "", "", "", "O"),
+            ("62549", "2021", "602", "37", "", "", "", "", "", "O"),
+            ("62743", "2021", "341", "19", "", "", "", "", "", "O"),
+            ("62498", "2021", "8254", "1430", "688", "742", "233", "1197", "811", "N")]
+    write_csv(d / "pppi_2021_extrait_2024-06-03.csv", [dict(zip(cols, r, strict=True)) for r in data], "pppi")
+
+
+def cas_14(d: Path) -> None:
+    rows = lignes("ccapex", 1401, 4, {
+        1: {"Étape": "ASSIGNATION", "Date de l'étape": "15/05/2024"},
+        3: {"Étape": "SAISINE_CCAPEX", "Type de bailleur": "PERSONNE_MORALE"},
+    })
+    rows.insert(2, dict(rows[0]))  # the same event exported twice
+    _crlf(write_csv(d / "ccapex_2024-T2_extrait_2024-07-11.csv", rows, "ccapex", encoding="cp1252"))
+
+
+def cas_15(d: Path) -> None:
+    rows = lignes("sne_attributions", 1501, 3, {2: {"Typologie attribuée": "T4", "Taille du ménage": "5"}})
+    first = write_csv(d / "sne_attributions_2024-04_extrait_2024-05-06.csv", rows, "sne_attributions")
+    shutil.copyfile(first, d / "sne_attributions_2024-04_extrait_2024-05-06_renvoi.csv")
+
+
+def cas_16(d: Path) -> None:
+    path = write_csv(d / "sne_demandes_2024-04_extrait_2024-05-06.csv", lignes("sne_demandes", 1601, 5),
+                     "sne_demandes")
+    _cut_last_line(path, keep_fields=3, keep_chars=2)
+
+
+def cas_17(d: Path) -> None:
+    rows = lignes("dalo", 1701, 3, {
+        1: {"Type de recours": "HEBERGEMENT", "Motif principal": "DEPOURVU_LOGEMENT", "Typologie demandée": "",
+            "Décision": "REORIENTATION", "Suite donnée": ""},
+        2: {"Date de décision": "", "Décision": "", "Suite donnée": "", "Code commune": "62160"},
+    })
+    path = write_xlsx(d / "dalo_2024-T2_extrait_2024-07-10.xlsx", rows, "dalo", title_rows=1)
+    wb = openpyxl.load_workbook(path)
+    wb.active["A1"] = "Recours DALO/DAHO déposés ou examinés - 2e trimestre 2024 (COMDALO)"
+    _save(wb, path, "COMDALO")
+
+
+def cas_18(d: Path) -> None:
+    # The latest CCAPEX extract dates from October 2023: no file since (quarterly cadence).
+    _crlf(write_csv(d / "ccapex_2023-T2_extrait_2023-07-14.csv", lignes("ccapex", 1801, 2, {
+        0: {"Date de l'étape": "05/05/2023"}, 1: {"Date de l'étape": "22/06/2023"}}), "ccapex", encoding="cp1252"))
+    _crlf(write_csv(d / "ccapex_2023-T3_extrait_2023-10-13.csv", lignes("ccapex", 1811, 3, {
+        0: {"Date de l'étape": "04/07/2023"}, 1: {"Date de l'étape": "18/08/2023"},
+        2: {"Date de l'étape": "29/09/2023", "Étape": "SAISINE_CCAPEX"}}), "ccapex", encoding="cp1252"))
+
+
+def cas_19(d: Path) -> None:
+    # A short date format (JJ/MM/AA) left in Excel before saving as CSV.
+    rows = lignes("dalo", 1901, 4, {1: {"Date de dépôt": "10/04/24"}})
+    write_csv(d / "dalo_2024-T3_extrait_2024-10-14.csv", rows, "dalo")
+
+
+def cas_20(d: Path) -> None:
+    # An .xlsx as Excel saves it: dates are date cells (JJ/MM/AAAA display), not text.
+    def as_date(text: str) -> object:
+        return datetime.strptime(text, "%d/%m/%Y").date() if text else ""
+
+    date_headers = [c.header for c in SOURCES["sne_attributions"].columns if c.kind in ("date", "naissance")]
+    rows = [{k: (as_date(v) if k in date_headers else v) for k, v in r.items()}
+            for r in lignes("sne_attributions", 2001, 3)]
+    path = write_xlsx(d / "sne_attributions_2024-06_extrait_2024-07-05.xlsx", rows, "sne_attributions")
+    wb = openpyxl.load_workbook(path)
+    for row in wb.active.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, datetime | date):
+                cell.number_format = "dd/mm/yyyy"
+    _save(wb, path, "Infocentre SNE")
+
+
+def cas_21(d: Path) -> None:
+    # Addresses holding a ";" are quoted; the transfer stopped inside one of them.
+    rows = lignes("fsl", 2101, 4)
+    rows[1]["Adresse"] = '"Résidence Les Tilleuls; bât. B 62300 Lens"'
+    rows[3]["Adresse"] = '"Résidence du Parc; esc. 4 62400 Béthune"'
+    path = write_csv(d / "fsl_2024-06_extrait_2024-07-04.csv", rows)
+    data = path.read_bytes().rstrip(b"\n")
+    path.write_bytes(data[:data.rindex(b"esc. 4")])
+
+
+def cas_22(d: Path) -> None:
+    # Excel's "Texte Unicode (*.txt)" renamed .csv: UTF-16 with tabulations.
+    cols = headers("pppi")
+    text = "\t".join(cols) + "\r\n" + "\t".join(["62193", "2021", "21870", "2411", "1003", "1210", "486",
+                                                  "1925", "1320", "N"]) + "\r\n"
+    (d / "pppi_2023_extrait_2025-10-15.csv").write_bytes(text.encode("utf-16"))
+
+
+def cas_23(d: Path) -> None:
+    # Every date of one column exported as AAAA-MM-JJ: the format is wrong, not a few rows.
+    dates = ["2024-03-04", "2024-03-11", "2024-03-19", "2024-03-27"]
+    rows = lignes("sne_demandes", 2301, 4, {i: {"Date de dépôt initial": v} for i, v in enumerate(dates)})
+    write_csv(d / "sne_demandes_2024-05_extrait_2024-06-04.csv", rows, "sne_demandes")
+
+
+def cas_24(d: Path) -> None:
+    rows = lignes("ccapex", 2401, 2)
+    _crlf(write_csv(d / "Export_EXPLOC_T3_2024.csv", rows, "ccapex", encoding="cp1252"))
+
+
+CAS: dict[str, Callable[[Path], None]] = {
+    "01_fichier_vide": cas_01,
+    "02_entete_seul": cas_02,
+    "03_mauvais_separateur": cas_03,
+    "04_windows_1252": cas_04,
+    "05_bom_utf8": cas_05,
+    "06_colonne_manquante": cas_06,
+    "07_colonne_renommee": cas_07,
+    "08_colonne_supplementaire": cas_08,
+    "09_date_illisible": cas_09,
+    "10_date_future": cas_10,
+    "11_montant_negatif": cas_11,
+    "12_commune_inconnue": cas_12,
+    "13_ancien_code_commune": cas_13,
+    "14_doublons_dans_le_fichier": cas_14,
+    "15_meme_fichier_deux_noms": cas_15,
+    "16_derniere_ligne_tronquee": cas_16,
+    "17_xlsx_ligne_de_titre": cas_17,
+    "18_extrait_perime": cas_18,
+    "19_annee_sur_deux_chiffres": cas_19,
+    "20_xlsx_cellules_date": cas_20,
+    "21_guillemet_non_ferme": cas_21,
+    "22_utf16": cas_22,
+    "23_dates_iso_toute_la_colonne": cas_23,
+    "24_nom_sans_date_extraction": cas_24,
+}
+
+
+def _save(wb, path: Path, creator: str) -> None:
+    wb.properties.created = wb.properties.modified = datetime(2024, 7, 10, 9, 0)  # stable properties
+    wb.properties.creator = wb.properties.lastModifiedBy = creator
+    wb.save(path)
+
+
+def fabriquer(dest: Path = CORPUS) -> None:
+    """Write every case folder under ``dest`` (existing case folders are replaced)."""
+    for name, make in CAS.items():
+        folder = dest / name
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        make(folder)
+
+
+if __name__ == "__main__":
+    fabriquer(Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS)
