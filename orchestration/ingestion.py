@@ -151,7 +151,7 @@ def map_header(file_name: str, source: Source, header: list[str], line: int) -> 
         if c.stored and c.name not in found:
             extra = [h for i, h in enumerate(header) if i not in mapping]
             close = difflib.get_close_matches(c.header, extra, n=1, cutoff=0.6)
-            hint = f" ; la colonne « {close[0]} » porte-t-elle ce nom ?" if close else ""
+            hint = f" ; la colonne « {close[0]} » porte-t-elle ce nom ?" if close else "."
             raise ExtractError(
                 f"{file_name} : colonne obligatoire « {c.header} » absente de l'en-tête (ligne {line}){hint} "
                 f"Colonnes trouvées : {', '.join(h for h in header if h)}."
@@ -320,15 +320,21 @@ class Loader:
         # the good rows take the remaining line numbers in order (one record per line).
         self.con.execute("""
             CREATE OR REPLACE TEMP TABLE _rejets_structure AS
-            SELECT line AS ligne, CASE arg_min(error_type, column_idx)
-                     WHEN 'MISSING COLUMNS' THEN 'ligne incomplète (champs manquants) : '
-                     WHEN 'TOO MANY COLUMNS' THEN 'ligne avec trop de champs : '
-                     WHEN 'UNQUOTED VALUE' THEN 'guillemet non fermé : '
-                     ELSE 'ligne illisible : ' END || coalesce(regexp_replace(arg_min(error_message, column_idx),
-                            '.*Expected Number of Columns: (\\d+) Found: (\\d+).*', '\\1 champs attendus, \\2 trouvés'),
-                            '') AS motif,
+            SELECT line AS ligne, arg_min(column_name, column_idx) AS position, CASE arg_min(error_type, column_idx)
+                     WHEN 'MISSING COLUMNS' THEN 'ligne incomplète (champs manquants)'
+                     WHEN 'TOO MANY COLUMNS' THEN 'ligne avec trop de champs'
+                     WHEN 'UNQUOTED VALUE' THEN 'guillemet non fermé'
+                     ELSE 'ligne illisible (' || lower(arg_min(error_type, column_idx)) || ')' END
+                   || coalesce(' : ' || regexp_extract(arg_min(error_message, column_idx),
+                               'Expected Number of Columns: (\\d+) Found: (\\d+)', ['attendus', 'trouves'])
+                               .attendus || ' champs attendus, '
+                               || regexp_extract(arg_min(error_message, column_idx),
+                               'Expected Number of Columns: (\\d+) Found: (\\d+)', ['attendus', 'trouves'])
+                               .trouves || ' trouvés', '') AS motif,
                    NULL::VARCHAR AS valeur  -- never the raw line: it carries names and addresses
             FROM _rejets_csv GROUP BY line""")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _entetes (position VARCHAR, entete VARCHAR)")
+        self.con.executemany("INSERT INTO _entetes VALUES (?, ?)", [(f"c{i}", h) for i, h in enumerate(header)])
         n_bad = self.con.execute("SELECT count(*) FROM _rejets_structure").fetchone()[0]
         self.con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _lignes AS
@@ -361,7 +367,8 @@ class Loader:
         last_col = _excel_column(len(header))
         select = self._select_columns(mapping, extracted, lambda i: f'"{_excel_column(i + 1)}"', xlsx=True)
         self.con.execute("CREATE OR REPLACE TEMP TABLE _rejets_structure "
-                         "(ligne BIGINT, motif VARCHAR, valeur VARCHAR)")
+                         "(ligne BIGINT, position VARCHAR, motif VARCHAR, valeur VARCHAR)")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _entetes (position VARCHAR, entete VARCHAR)")
         names = ", ".join(f'"{_excel_column(i + 1)}"' for i in range(len(header)))
         self.con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _xlsx AS
@@ -380,8 +387,11 @@ class Loader:
                 continue  # direct identifiers are never selected, hence never stored
             value = f"nullif(trim({ref(i)}), '')"
             if xlsx and c.kind in ("date", "naissance"):
-                # Excel date cells come out as ISO text: bring them back to the producers' format.
-                value = (f"CASE WHEN regexp_matches({value}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}') "
+                # Excel date cells come out as serial day numbers (or ISO text): back to the producers' format.
+                serial = f"DATE '1899-12-30' + CAST(floor(CAST({value} AS DOUBLE)) AS INTEGER)"
+                value = (f"CASE WHEN regexp_full_match({value}, '[0-9]+(\\.[0-9]+)?') "
+                         f"THEN strftime({serial}, '%d/%m/%Y') "
+                         f"WHEN regexp_matches({value}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}') "
                          f"THEN strftime(left({value}, 10)::DATE, '%d/%m/%Y') ELSE {value} END")
             if c.kind == "identifiant":
                 value = f"pseudonyme({value})"
@@ -416,7 +426,8 @@ class Loader:
                 INSERT INTO raw.rejets
                 SELECT ?, ?, ?, ligne, colonne, valeur, motif, ? FROM _erreurs
                 UNION ALL
-                SELECT ?, ?, ?, ligne, NULL, valeur, motif, ? FROM _rejets_structure
+                SELECT ?, ?, ?, ligne, entete, valeur, motif, ?
+                FROM _rejets_structure LEFT JOIN _entetes USING (position)
                 ORDER BY 4""", [source.name, path.name, sha, self.loaded_at] * 2)
             rejected = self.con.execute(
                 "SELECT count(DISTINCT ligne) FROM (SELECT ligne FROM _erreurs UNION ALL "
@@ -442,7 +453,8 @@ class Loader:
             if c.required:
                 checks.append((col, label, f"{col} IS NULL", "'valeur obligatoire manquante'"))
             test = {
-                "date": (f"try_strptime({col}, '%d/%m/%Y') IS NULL",
+                "date": (f"(try_strptime({col}, '%d/%m/%Y') IS NULL "
+                         f"OR NOT regexp_full_match({col}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}'))",
                          "'date invalide (attendu JJ/MM/AAAA)'"),
                 "entier": (f"NOT regexp_full_match({col}, '-?[0-9]+')", "'nombre entier invalide'"),
                 "decimal": (f"try_cast(replace(replace({col}, ' ', ''), ',', '.') AS DECIMAL(18, 2)) IS NULL",

@@ -144,7 +144,7 @@ def test_bad_rows_are_quarantined_and_good_rows_load(warehouse, tmp_path):
     assert (result.statut, result.nb_lignes_chargees, result.nb_lignes_rejetees) == ("CHARGE", 3, 5)
     rejects = warehouse.execute("SELECT ligne, colonne, valeur, motif FROM raw.rejets ORDER BY ligne").fetchall()
     assert [(r[0], r[1]) for r in rejects] == [
-        (3, "Montant accordé"), (4, "Code commune"), (5, "Volet"), (8, "N° dossier"), (9, None)]
+        (3, "Montant accordé"), (4, "Code commune"), (5, "Volet"), (8, "N° dossier"), (9, "N° allocataire CAF")]
     assert "doublon de la ligne 2" in rejects[3][3] and "champs" in rejects[4][3]
     assert rejects[4][2] is None  # the raw line (with names) is never copied
     assert [r[0] for r in warehouse.execute("SELECT _ligne FROM raw.fsl ORDER BY _ligne").fetchall()] == [2, 6, 7]
