@@ -78,7 +78,7 @@ def _contour(anneaux: list[Anneau]) -> list[tuple[tuple[float, float], tuple[flo
 
 def carte(titre: str, fond: Fond, zone_de: dict[str, str], valeurs: dict[str, Valeur], *, genre: str = "pct",
           decimales: int = 1, bornes: list[float] | None = None, contours: dict[str, str] | None = None,
-          communes: set[str] | None = None, largeur: int = 520, legende_titre: str = "") -> str:
+          communes: set[str] | None = None, largeur: int = 400, legende_titre: str = "") -> str:
     """Choropleth of ``valeurs`` by zone; ``zone_de`` maps each current commune code to its zone code.
 
     ``communes`` restricts the drawing (and the frame) to these communes; ``contours`` maps communes to an
@@ -89,17 +89,16 @@ def carte(titre: str, fond: Fond, zone_de: dict[str, str], valeurs: dict[str, Va
     lon0, lon1 = min(p[0] for p in pts), max(p[0] for p in pts)
     lat0, lat1 = min(p[1] for p in pts), max(p[1] for p in pts)
     k = math.cos(math.radians((lat0 + lat1) / 2))
-    legende_h = 0
-    carte_l = largeur - 150
+    carte_l = largeur - 10
     echelle = carte_l / ((lon1 - lon0) * k or 1)
     carte_h = (lat1 - lat0) * echelle
-    if carte_h > 330:
-        echelle *= 330 / carte_h
-        carte_h = 330
-    hauteur = int(max(carte_h, 130) + 10 + legende_h)
+    if carte_h > 300:
+        echelle *= 300 / carte_h
+        carte_h = 300
+    decalage = (carte_l - (lon1 - lon0) * k * echelle) / 2
 
     def xy(p):
-        return (5 + (p[0] - lon0) * k * echelle, 5 + (lat1 - p[1]) * echelle)
+        return (5 + decalage + (p[0] - lon0) * k * echelle, 5 + (lat1 - p[1]) * echelle)
 
     def chemin(anneaux: list[Anneau]) -> str:
         morceaux = []
@@ -149,34 +148,33 @@ def carte(titre: str, fond: Fond, zone_de: dict[str, str], valeurs: dict[str, Va
                 segments.append(f"M{x1:.1f},{y1:.1f}L{x2:.1f},{y2:.1f}")
         corps.append(f'<path d="{"".join(segments)}" fill="none" stroke="{teinte}" stroke-width="{epaisseur}" '
                      f'stroke-linecap="round"/>')
-    # legend
-    x0, y = carte_l + 18, 14
-    lignes = []
-    if legende_titre:
-        lignes.append(f'<text x="{x0}" y="{y}" font-size="9.5" font-weight="bold" fill="#333">'
-                      f'{escape(legende_titre)}</text>')
-        y += 16
+    # legend, below the map, in two columns
+    items: list[tuple[str, str, bool]] = []
     limites = [None, *bornes, None]
     for i in range(len(limites) - 1):
         bas, haut = limites[i], limites[i + 1]
         etiquette = (f"moins de {fmt(haut)}" if bas is None and haut is not None else
                      f"{fmt(bas)} et plus" if haut is None and bas is not None else
-                     f"{fmt(bas)} à {fmt(haut)}" if bas is not None else "toutes valeurs")
-        couleur = _couleur(bas if bas is not None else -math.inf, bornes)
-        lignes.append(f'<rect x="{x0}" y="{y - 9}" width="14" height="10" fill="{couleur}" stroke="#999" '
-                      f'stroke-width="0.4"/><text x="{x0 + 19}" y="{y}" font-size="9" fill="#333">'
-                      f'{escape(etiquette)}</text>')
-        y += 15
+                     f"{fmt(bas)} à moins de {fmt(haut)}" if bas is not None else "toutes valeurs")
+        items.append((_couleur(bas if bas is not None else -math.inf, bornes), etiquette, True))
     if secret:
-        lignes.append(f'<rect x="{x0}" y="{y - 9}" width="14" height="10" fill="{GRIS_SECRET}"/>'
-                      f'<text x="{x0 + 19}" y="{y}" font-size="9" fill="#333">{MASQUE} : secret</text>')
-        y += 15
+        items.append((GRIS_SECRET, f"{MASQUE} : secret statistique", False))
     if non_dispo:
-        lignes.append(f'<rect x="{x0}" y="{y - 9}" width="14" height="10" fill="{BLANC_ND}" stroke="#999" '
-                      f'stroke-width="0.4"/><text x="{x0 + 19}" y="{y}" font-size="9" fill="#333">'
-                      f'non disponible</text>')
-        y += 15
-    hauteur = max(hauteur, y + 4)
+        items.append((BLANC_ND, "non disponible", True))
+    y = carte_h + 14
+    lignes = []
+    if legende_titre:
+        lignes.append(f'<text x="5" y="{y + 10:.1f}" font-size="11" font-weight="bold" fill="#333">'
+                      f'{escape(legende_titre)}</text>')
+        y += 16
+    for i, (couleur, etiquette, bord) in enumerate(items):
+        x0, yi = 5 + (i % 2) * (largeur / 2), y + (i // 2) * 16
+        trait = ' stroke="#999" stroke-width="0.5"' if bord else ""
+        lignes.append(f'<rect x="{x0:.1f}" y="{yi:.1f}" width="15" height="11" fill="{couleur}"{trait}/>'
+                      f'<text x="{x0 + 20:.1f}" y="{yi + 10:.1f}" font-size="11" fill="#333">'
+                      f'{escape(etiquette)}</text>')
+    y += ((len(items) + 1) // 2) * 16
+    hauteur = int(y + 4)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {largeur} {hauteur}" width="{largeur}" '
             f'height="{hauteur}" font-family="{POLICE}" role="img" aria-label="{escape(titre)}">'
             f'<title>{escape(titre)}</title>' + "".join(corps) + "".join(lignes) + "</svg>")

@@ -190,7 +190,7 @@ class Constructeur:
         svg = cartes.carte(f"{titre} par EPCI, {annee}", self.fond, self.commune_epci, valeurs,
                            genre="pct" if genre == "pct" else "nombre", decimales=dec,
                            bornes=self._bornes[indicateur], contours=self.commune_ter, communes=communes,
-                           legende_titre=legende, largeur=520 if territoire is None else 400)
+                           legende_titre=legende)
         masques = [v for v in valeurs.values() if v.masque and (territoire is None)]
         note = "EPCI en gris : valeur masquée (secret statistique)." if masques else ""
         return self._figure(nom, svg, f"{titre} par EPCI, {annee}",
@@ -208,7 +208,7 @@ class Constructeur:
         svg = cartes.carte(f"Taux de PPPI par commune, {self.millesime}", self.fond, zone_de, valeurs,
                            bornes=self._bornes["pppi_communes"],
                            contours=self.commune_epci if territoire else self.commune_ter, communes=communes,
-                           legende_titre="Taux de PPPI", largeur=520 if territoire is None else 400)
+                           legende_titre="Taux de PPPI")
         perimetre = [c for c in zone_de if communes is None or c in communes]
         nb_masquees = sum(1 for c in perimetre if valeurs.get(c) and valeurs[c].masque)
         note = (f"{nombre(nb_masquees)} commune(s) sur {nombre(len(perimetre))} en gris : effectif PPPI "
@@ -474,11 +474,11 @@ class Constructeur:
         return s
 
     def _diagnostic(self, s: Section, niveau: str, code: str) -> None:
-        def val(v, unite):
+        def val(v, unite, ecart=False):
             if v is None:
                 return NON_DISPONIBLE
             if unite in ("pct", "pct_range"):
-                return f"{nombre(v, 1)}\u00a0%"
+                return f"{nombre(v, 1)}\u00a0%" if not ecart else f"{nombre(v, 1)}\u00a0pt"
             if unite in ("ratio", "index", "fraction"):
                 return nombre(v, 2)
             if unite in ("months",):
@@ -506,7 +506,7 @@ class Constructeur:
                 dern += f" ({d['derniere_annee']})"
             evo = d["evolution_depuis_diagnostic"]
             evolution = MASQUE if secret else (NON_DISPONIBLE if evo is None else
-                                               ("+" if evo > 0 else "") + pourcentage(evo))
+                                               ("+" if evo > 0 else "") + val(evo, d["unite"], True))
             libelle = d["libelle_indicateur"]
             if len(libelle) > 110:
                 libelle = libelle[:107].rsplit(" ", 1)[0] + "…"
@@ -517,8 +517,9 @@ class Constructeur:
         s.tableau("Valeurs du diagnostic 2022 et valeurs de l'entrepôt", ["Indicateur", "Diagnostic 2022",
                   "Recalculé (même période)", "Dernière année", "Évolution depuis le diagnostic"], lignes,
                   source="Sources : diagnostic 2022 du PDALHPD ; entrepôt de l'observatoire (couche diffusion).",
-                  notes=["L'évolution est relative (dernière année rapportée à la valeur recalculée sur la période "
-                         "du diagnostic). Les valeurs publiées en 2022 ne sont pas corrigées."])
+                  notes=["Évolution : valeur de la dernière année moins la valeur recalculée sur la période du "
+                         "diagnostic, dans l'unité de l'indicateur (points pour un pourcentage). Les valeurs "
+                         "publiées en 2022 ne sont pas corrigées."])
 
     def indicateurs_plan(self) -> Section:
         s = Section("plan", "Indicateurs du plan")
@@ -537,7 +538,9 @@ class Constructeur:
                 return NON_DISPONIBLE
             if p["secret_statistique"]:
                 return MASQUE
-            return pourcentage(p["valeur"]) if p["unite"] == "%" else nombre(p["valeur"])
+            if p["unite"] == "%":  # the plan stores percentages in percent (22.0 = 22 %)
+                return NON_DISPONIBLE if p["valeur"] is None else f"{nombre(p['valeur'], 1)}\u00a0%"
+            return nombre(p["valeur"])
 
         ordre = sorted(info, key=lambda k: (info[k]["fiche"], k))
         lignes = [[f"{info[k]['fiche']} – {info[k]['libelle_indicateur']}"] +

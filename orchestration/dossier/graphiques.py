@@ -12,7 +12,7 @@ from html import escape
 from .formats import nombre
 
 POLICE = "DejaVu Sans, Libertinus Serif, sans-serif"
-COULEURS = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6"]
+COULEURS = ["#1f4e79", "#c55a11", "#548235", "#bf9000", "#7030a0", "#2e75b6", "#c00000", "#7f7f7f"]
 
 
 def _graduations(maxi: float, n: int = 5) -> list[float]:
@@ -37,7 +37,7 @@ def _cadre(largeur: int, hauteur: int, corps: list[str], titre: str) -> str:
 
 
 def _axes(annees: list[int], maxi: float, largeur: int, hauteur: int, decimales: int, unite: str):
-    gauche, droite, haut, bas = 58, 12, 14, 48
+    gauche, droite, haut, bas = 62, 12, 14, 62
     ticks = _graduations(maxi)
     top = ticks[-1] or 1
     l_utile, h_utile = largeur - gauche - droite, hauteur - haut - bas
@@ -49,27 +49,27 @@ def _axes(annees: list[int], maxi: float, largeur: int, hauteur: int, decimales:
     for t in ticks:
         corps.append(f'<line x1="{gauche}" x2="{largeur - droite}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
                      f'stroke="#d9d9d9" stroke-width="0.8"/>')
-        corps.append(_texte(gauche - 6, y(t) + 3.5, nombre(t, decimales) + unite, 9, "end", "#555"))
+        corps.append(_texte(gauche - 6, y(t) + 3.5, nombre(t, decimales) + unite, 11, "end", "#555"))
     corps.append(f'<line x1="{gauche}" x2="{largeur - droite}" y1="{y(0):.1f}" y2="{y(0):.1f}" '
                  f'stroke="#666" stroke-width="1"/>')
     return corps, gauche, l_utile, y, hauteur - bas
 
 
 def _legende(series: list[tuple[str, list]], largeur: int, y0: float) -> list[str]:
-    corps, x = [], 58.0
+    corps, x = [], 10.0
     for i, (nom, _) in enumerate(series):
         couleur = COULEURS[i % len(COULEURS)]
-        largeur_texte = 6.2 * len(nom) + 24
-        if x + largeur_texte > largeur and x > 58:
-            x, y0 = 58.0, y0 + 13
-        corps.append(f'<rect x="{x:.1f}" y="{y0 - 8:.1f}" width="12" height="8" fill="{couleur}"/>')
-        corps.append(_texte(x + 16, y0, nom, 9.5))
+        largeur_texte = 6.9 * len(nom) + 28
+        if x + largeur_texte > largeur and x > 10:
+            x, y0 = 10.0, y0 + 15
+        corps.append(f'<rect x="{x:.1f}" y="{y0 - 9:.1f}" width="13" height="9" fill="{couleur}"/>')
+        corps.append(_texte(x + 17, y0, nom, 11))
         x += largeur_texte
     return corps
 
 
 def courbes(titre: str, annees: list[int], series: list[tuple[str, list]], decimales: int = 0,
-            unite: str = "", largeur: int = 520, hauteur: int = 230) -> str:
+            unite: str = "", largeur: int = 400, hauteur: int = 250) -> str:
     """Line chart: one line per series (values aligned on ``annees``; ``None`` interrupts the line)."""
     valeurs = [v for _, vs in series for v in vs if v is not None]
     maxi = max(valeurs, default=1) * 1.05
@@ -80,7 +80,7 @@ def courbes(titre: str, annees: list[int], series: list[tuple[str, list]], decim
         return gauche + 10 + i * (l_utile - 20) / max(len(annees) - 1, 1) if len(annees) > 1 else gauche + l_utile / 2
 
     for i, a in enumerate(annees):
-        corps.append(_texte(x(i), base + 14, a, 9, "middle", "#555"))
+        corps.append(_texte(x(i), base + 16, a, 11, "middle", "#555"))
     for k, (_, vs) in enumerate(series):
         couleur = COULEURS[k % len(COULEURS)]
         segment: list[str] = []
@@ -100,12 +100,12 @@ def courbes(titre: str, annees: list[int], series: list[tuple[str, list]], decim
                 corps.append(f'<polyline points="{" ".join(m)}" fill="none" stroke="{couleur}" '
                              f'stroke-width="2"/>')
     del pas
-    corps += _legende(series, largeur, base + 32)
+    corps += _legende(series, largeur, base + 36)
     return _cadre(largeur, hauteur, corps, titre)
 
 
 def barres(titre: str, annees: list[int], series: list[tuple[str, list]], decimales: int = 0,
-           unite: str = "", largeur: int = 520, hauteur: int = 230) -> str:
+           unite: str = "", largeur: int = 400, hauteur: int = 250) -> str:
     """Grouped bar chart: for each year, one bar per series (``None`` leaves the bar out)."""
     valeurs = [v for _, vs in series for v in vs if v is not None]
     maxi = max(valeurs, default=1) * 1.05
@@ -114,7 +114,7 @@ def barres(titre: str, annees: list[int], series: list[tuple[str, list]], decima
     barre = groupe * 0.8 / max(len(series), 1)
     for i, a in enumerate(annees):
         x0 = gauche + i * groupe + groupe * 0.1
-        corps.append(_texte(gauche + (i + 0.5) * groupe, base + 14, a, 9, "middle", "#555"))
+        corps.append(_texte(gauche + (i + 0.5) * groupe, base + 16, a, 11, "middle", "#555"))
         for k, (_, vs) in enumerate(series):
             v = vs[i]
             if v is None:
@@ -122,5 +122,5 @@ def barres(titre: str, annees: list[int], series: list[tuple[str, list]], decima
             couleur = COULEURS[k % len(COULEURS)]
             corps.append(f'<rect x="{x0 + k * barre:.1f}" y="{y(v):.1f}" width="{barre * 0.92:.1f}" '
                          f'height="{max(y(0) - y(v), 0):.1f}" fill="{couleur}"/>')
-    corps += _legende(series, largeur, base + 32)
+    corps += _legende(series, largeur, base + 36)
     return _cadre(largeur, hauteur, corps, titre)
