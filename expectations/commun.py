@@ -1,0 +1,377 @@
+"""Shared building blocks of the GX suites: what a suite and a frame are, the severities, the code lists read
+from the seeds, and the rules every source gets from its specification (orchestration/extracts.py).
+
+A suite validates one or more *frames*. A frame is a small pandas DataFrame built by DuckDB (read-only) with
+the frame's SQL, then validated by GX: the rows of the files being validated (``lignes``), per-file counts
+against the previous extract (``volumes``), the rows breaking a whole-table rule computed in DuckDB
+(``cles``), the raw table's columns (``schema``), aggregated differences of the marts... never a whole large
+table.
+
+SQL parameters: ``$fichiers`` (the files being validated, VARCHAR[]), ``$source`` (the source name) and
+``$reference`` (the freshness reference date). A frame's SQL may also be a function of the open connection
+(for marts whose columns are discovered in DuckDB).
+
+Severity is GX's own ``severity`` field of each expectation: ``critical`` (ERREUR: blocks publication) or
+``warning`` (AVERTISSEMENT: reported). Every expectation carries a French ``description``.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import great_expectations.expectations as gxe
+import yaml
+from great_expectations.expectations.expectation import Expectation
+from great_expectations.expectations.metadata_types import FailureSeverity
+from great_expectations.expectations.row_conditions import Column as RowColumn
+
+from orchestration.extracts import SOURCES, Source
+from orchestration.settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR
+
+EXPECTATIONS_DIR = Path(__file__).resolve().parent
+FRESHNESS_FILE = EXPECTATIONS_DIR / "fraicheur.yml"
+
+ERROR = FailureSeverity.CRITICAL  # blocks the publication (Dagster AssetCheckSeverity.ERROR)
+WARN = FailureSeverity.WARNING  # reported, never blocks (AssetCheckSeverity.WARN)
+
+# Files whose row count moves by more than this share against the previous extract are reported.
+VOLUME_CHANGE_MAX = 0.5
+# Files with more than this share of their lines quarantined (raw.rejets) are reported.
+REJECTED_SHARE_MAX = 0.05
+# Household size beyond which a value is implausible (reported).
+HOUSEHOLD_MAX = 20
+
+col = RowColumn  # row conditions: row_condition=col("volet") == "MAINTIEN"
+
+Sql = str | Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A frame GX validates: the DuckDB SQL that builds it and the expectations about it."""
+
+    name: str  # lignes, cles, volumes, schema, fraicheur, reconciliation, ratios...
+    description: str  # French: what one row is
+    sql: Sql  # DuckDB SQL (or a function of the connection returning it)
+    expectations: tuple[Expectation, ...]
+    index: tuple[str, ...] = ()  # columns naming an unexpected row in the results (file, line, indicator)
+    per_file_batch: bool = False  # large row frames are validated by batches of whole files
+
+
+@dataclass(frozen=True)
+class Suite:
+    """The suite of one source or one mart: its frames, with a French label."""
+
+    name: str
+    label: str
+    frames: tuple[Frame, ...]
+    source: Source | None = None
+    needs_files: bool = field(default=False)  # frames use $fichiers (the files of the run)
+
+
+# --- reference lists -----------------------------------------------------------------------------------
+@functools.cache
+def codes(seed: str) -> tuple[str, ...]:
+    """The codes (first column) of a code-list seed of seeds/nomenclatures."""
+    with open(NOMENCLATURES_DIR / f"{seed}.csv", encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        return tuple(row[0] for row in reader if row)
+
+
+@functools.cache
+def seed_rows(seed: str) -> tuple[dict[str, str], ...]:
+    with open(NOMENCLATURES_DIR / f"{seed}.csv", encoding="utf-8", newline="") as f:
+        return tuple(csv.DictReader(f))
+
+
+@functools.cache
+def known_communes() -> tuple[str, ...]:
+    """Commune codes accepted in an extract: the COG 2026 communes and the older codes of merged communes,
+    as listed by the documented merger table seeds/geographie/correspondance_communes.csv."""
+    with open(GEOGRAPHY_DIR / "correspondance_communes.csv", encoding="utf-8", newline="") as f:
+        return tuple(sorted({r["code_commune_origine"] for r in csv.DictReader(f)}))
+
+
+@functools.cache
+def freshness_rules() -> dict[str, dict[str, int | str]]:
+    """Cadence, grace and error threshold (days) per source, from expectations/fraicheur.yml."""
+    with open(FRESHNESS_FILE, encoding="utf-8") as f:
+        config = yaml.safe_load(f) or {}
+    rules = config.get("sources") or {}
+    missing = sorted(set(SOURCES) - set(rules))
+    if missing:
+        raise ValueError(f"{FRESHNESS_FILE.name} : cadence absente pour {', '.join(missing)}.")
+    for name, r in rules.items():
+        for key in ("cadence_jours", "grace_jours", "seuil_erreur_jours"):
+            if not isinstance(r.get(key), int) or r[key] < 0:
+                raise ValueError(f"{FRESHNESS_FILE.name} : « {key} » de {name} doit être un entier positif.")
+        if r["seuil_erreur_jours"] < r["cadence_jours"] + r["grace_jours"]:
+            raise ValueError(f"{FRESHNESS_FILE.name} : pour {name}, le seuil d'erreur doit être au moins égal à "
+                             "la cadence augmentée du délai de grâce.")
+    return rules
+
+
+def percent(share: float) -> str:
+    return f"{share * 100:.0f} %"
+
+
+# --- SQL -------------------------------------------------------------------------------------------------
+RUN_FILES = "(SELECT unnest($fichiers::VARCHAR[]))"
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def typed(column: str, kind: str) -> str:
+    """The same casts as the staging models (macros/extract_values.sql), as try_ casts: NULL when invalid."""
+    ref = f"r.{_q(column)}"
+    return {
+        "date": f"try_strptime({ref}, '%d/%m/%Y')::DATE",
+        "decimal": f"try_cast(replace(replace({ref}, ' ', ''), ',', '.') AS DECIMAL(14, 2))::DOUBLE",
+        "entier": f"try_cast({ref} AS INTEGER)",
+    }[kind]
+
+
+def raw_name(column: str) -> str:
+    """Frame column holding the text as delivered, beside the typed value of a date or number column."""
+    return f"{column}__brut"
+
+
+def rows_sql(source: Source, *extra: str, joins: str = "", already_delivered: bool = False) -> str:
+    """SQL of the ``lignes`` frame: the rows of the files being validated, with every stored column (text as
+    delivered; dates and numbers typed like staging, plus their text in ``<colonne>__brut``), the lineage
+    columns, the source's ``extra`` expressions (alias ``r`` is raw.<source>) and, for sources whose keys are
+    delivered once, ``deja_livre_le``: the extraction date of an earlier delivery of the same key."""
+    select = []
+    for c in source.stored_columns:
+        name = c.stored_name
+        if c.kind in ("date", "decimal", "entier"):
+            select += [f"{typed(name, c.kind)} AS {_q(name)}", f"r.{_q(name)} AS {_q(raw_name(name))}"]
+        else:
+            select.append(f"r.{_q(name)}")
+    select += ["r._fichier", "r._ligne", "r._date_extraction", *extra]
+    if already_delivered:
+        key = ", ".join(_q(k) for k in source.key)
+        # First delivery of the keys of the files being validated only: a semi join on those keys, then the
+        # aggregate (never a GROUP BY of the whole table).
+        joins += f"""
+        LEFT JOIN (SELECT {key}, min(o._date_extraction) AS premiere_livraison
+                   FROM raw.{source.name} AS o
+                   SEMI JOIN (SELECT {key} FROM raw.{source.name} WHERE _fichier IN {RUN_FILES}) AS k USING ({key})
+                   GROUP BY ALL) AS p USING ({key})"""
+        select.append("CASE WHEN p.premiere_livraison < r._date_extraction THEN p.premiere_livraison END "
+                      "AS deja_livre_le")
+    return (f"SELECT {', '.join(select)}\nFROM raw.{source.name} AS r {joins}\n"
+            f"WHERE r._fichier IN {RUN_FILES}")
+
+
+def duplicate_keys_sql(source: Source) -> str:
+    """SQL of the ``cles`` frame: computed in DuckDB over the whole raw table, the rows sharing their key with
+    another row of the same extraction date (staging keeps one row per key, the latest extraction: two rows
+    of one extraction make that choice arbitrary), for the extraction dates of the files being validated."""
+    key = ", ".join(_q(k) for k in source.key)
+    return f"""
+        SELECT {key}, _date_extraction, _fichier, _ligne
+        FROM raw.{source.name}
+        WHERE _date_extraction IN (SELECT date_extraction FROM raw.journal_chargements
+                                   WHERE source = $source AND statut = 'CHARGE' AND fichier IN {RUN_FILES})
+        QUALIFY count(*) OVER (PARTITION BY {key}, _date_extraction) > 1"""
+
+
+VOLUMES_SQL = f"""
+    WITH fichiers AS (
+        SELECT fichier, date_extraction, nb_lignes_lues, nb_lignes_chargees, nb_lignes_rejetees,
+               lag(fichier) OVER (ORDER BY date_extraction, fichier) AS fichier_precedent,
+               lag(nb_lignes_chargees) OVER (ORDER BY date_extraction, fichier) AS nb_lignes_precedent
+        FROM raw.journal_chargements
+        WHERE source = $source AND statut = 'CHARGE'
+    )
+    SELECT *,
+           nb_lignes_chargees / nullif(nb_lignes_precedent, 0) AS rapport_extraction_precedente,
+           nb_lignes_rejetees / nullif(nb_lignes_lues, 0) AS part_lignes_rejetees
+    FROM fichiers
+    WHERE fichier IN {RUN_FILES}"""
+
+SCHEMA_SQL = """
+    SELECT column_name AS colonne, data_type AS type
+    FROM duckdb_columns()
+    WHERE database_name = current_database() AND schema_name = 'raw' AND table_name = $source"""
+
+FRESHNESS_SQL = """
+    SELECT $source AS source, max(date_extraction) AS derniere_extraction,
+           date_diff('day', max(date_extraction), $reference::DATE) AS age_jours
+    FROM raw.journal_chargements
+    WHERE source = $source AND statut = 'CHARGE'"""
+
+LINEAGE_TYPES = {"_fichier": "VARCHAR", "_sha256": "VARCHAR", "_ligne": "BIGINT", "_date_extraction": "DATE",
+                 "_charge_le": "TIMESTAMP"}
+
+
+# --- rules every source gets from its specification ---------------------------------------------------
+def column_rules(source: Source) -> list[Expectation]:
+    """Validity of every stored column, from the specification: pseudonymised identifiers, required values,
+    values castable like staging, O/N, code lists (seeds), communes (COG and merged communes), no date after
+    the file's extraction date."""
+    rules: list[Expectation] = []
+    for c in source.stored_columns:
+        name, label = c.stored_name, f"« {c.header} »"
+        delivered = raw_name(name) if c.kind in ("date", "decimal", "entier") else name
+        if c.kind == "identifiant":
+            rules.append(gxe.ExpectColumnValuesToMatchRegex(
+                column=name, regex=r"^[0-9a-f]{64}$", severity=ERROR,
+                description=f"{label} pseudonymisé (empreinte HMAC-SHA256 de 64 caractères, jamais en clair)"))
+        if c.required:
+            rules.append(gxe.ExpectColumnValuesToNotBeNull(
+                column=delivered, severity=ERROR, description=f"{label} renseigné (colonne obligatoire)"))
+        if c.kind in ("date", "decimal", "entier"):
+            expected = {"date": "une date JJ/MM/AAAA", "decimal": "un nombre décimal (virgule décimale)",
+                        "entier": "un nombre entier"}[c.kind]
+            rules.append(gxe.ExpectColumnValuesToNotBeNull(
+                column=name, row_condition=col(delivered).is_not_null(), severity=ERROR,
+                description=f"{label} : {expected}, lisible par staging"))
+        if c.kind == "booleen":
+            rules.append(gxe.ExpectColumnValuesToBeInSet(
+                column=name, value_set=["O", "N"], severity=ERROR, description=f"{label} vaut O ou N"))
+        if c.kind == "code":
+            rules.append(gxe.ExpectColumnValuesToBeInSet(
+                column=name, value_set=list(codes(c.codes)), severity=ERROR,
+                description=f"{label} : code de la liste {c.codes} (seeds/nomenclatures)"))
+        if c.kind == "naissance":
+            rules.append(gxe.ExpectColumnValuesToBeInSet(
+                column=name, value_set=list(codes("tranches_age")), severity=ERROR,
+                description="Tranche d'âge : code de la liste tranches_age"))
+        if c.kind == "commune":
+            rules.append(gxe.ExpectColumnValuesToBeInSet(
+                column=name, value_set=list(known_communes()), severity=ERROR,
+                description=f"{label} : commune du COG 2026 du Pas-de-Calais ou ancienne commune du tableau des "
+                            "fusions (correspondance_communes)"))
+        if c.kind == "date":
+            rules.append(gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="_date_extraction", column_B=name, or_equal=True, ignore_row_if="either_value_is_missing",
+                severity=ERROR,
+                description=f"{label} pas dans le futur : au plus tard la date d'extraction du fichier"))
+    return rules
+
+
+def after(later: str, earlier: str, description: str, severity: FailureSeverity = ERROR) -> Expectation:
+    """A date not before another one of the same row (ignored when one of them is missing)."""
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=later, column_B=earlier, or_equal=True, ignore_row_if="either_value_is_missing",
+        severity=severity, description=description)
+
+
+def household_size(column: str) -> Expectation:
+    return gxe.ExpectColumnValuesToBeBetween(
+        column=column, min_value=1, max_value=HOUSEHOLD_MAX, severity=WARN,
+        description=f"Taille du ménage plausible (de 1 à {HOUSEHOLD_MAX} personnes)")
+
+
+def delivered_once(source: Source) -> Expectation:
+    key = " + ".join(f"« {source.column(k).header} »" for k in source.key)
+    return gxe.ExpectColumnValuesToBeNull(
+        column="deja_livre_le", severity=WARN,
+        description=f"Clé {key} livrée pour la première fois (une clé déjà livrée dans une extraction antérieure "
+                    "remplace l'ancienne ligne dans staging : correction à confirmer avec le producteur)")
+
+
+# --- suites --------------------------------------------------------------------------------------------
+def source_suite(source: Source, rows: str, rules: Iterable[Expectation]) -> Suite:
+    """The suite of a source: its schema, the rows of the files being validated (rules of the specification
+    plus the source's own ``rules``), unique keys per extraction, volumes against the previous extract."""
+    expected_types = {c.stored_name: "VARCHAR" for c in source.stored_columns} | LINEAGE_TYPES
+    key = " + ".join(f"« {source.column(k).header} »" for k in source.key)
+    return Suite(
+        name=source.name,
+        label=source.label,
+        source=source,
+        needs_files=True,
+        frames=(
+            Frame(
+                name="schema",
+                description=f"une ligne par colonne de raw.{source.name}",
+                sql=SCHEMA_SQL,
+                expectations=(
+                    gxe.ExpectColumnDistinctValuesToContainSet(
+                        column="colonne", value_set=sorted(expected_types), severity=ERROR,
+                        description=f"Toutes les colonnes de la spécification présentes dans raw.{source.name}"),
+                    gxe.ExpectColumnPairValuesToBeInSet(
+                        column_A="colonne", column_B="type", value_pairs_set=sorted(expected_types.items()),
+                        row_condition=col("colonne").is_in(sorted(expected_types)), severity=ERROR,
+                        description="Types des colonnes : texte tel que livré (VARCHAR), lignage typé"),
+                ),
+            ),
+            Frame(
+                name="lignes",
+                description="une ligne par ligne chargée des fichiers validés",
+                sql=rows,
+                expectations=(*column_rules(source), *rules),
+                index=("_fichier", "_ligne"),
+                per_file_batch=True,
+            ),
+            Frame(
+                name="cles",
+                description="les lignes dont la clé se répète dans une même extraction (calculées dans DuckDB)",
+                sql=duplicate_keys_sql(source),
+                expectations=(
+                    gxe.ExpectCompoundColumnsToBeUnique(
+                        column_list=[*source.key, "_date_extraction"], severity=ERROR,
+                        description=f"Clé {key} unique dans une extraction (une seule version par clé en staging)"),
+                ),
+                index=("_fichier", "_ligne"),
+            ),
+            Frame(
+                name="volumes",
+                description="une ligne par fichier validé, avec l'extraction précédente de la source",
+                sql=VOLUMES_SQL,
+                expectations=(
+                    gxe.ExpectColumnValuesToBeBetween(
+                        column="rapport_extraction_precedente", min_value=1 - VOLUME_CHANGE_MAX,
+                        max_value=1 + VOLUME_CHANGE_MAX, severity=WARN,
+                        description=f"Nombre de lignes dans une fourchette de ±{percent(VOLUME_CHANGE_MAX)} autour de "
+                                    "l'extraction précédente (baisse ou hausse plus forte signalée)"),
+                    gxe.ExpectColumnValuesToBeBetween(
+                        column="part_lignes_rejetees", max_value=REJECTED_SHARE_MAX, severity=WARN,
+                        description=f"Au plus {percent(REJECTED_SHARE_MAX)} des lignes du fichier mises en quarantaine "
+                                    "(raw.rejets)"),
+                ),
+                index=("fichier",),
+            ),
+        ),
+    )
+
+
+def freshness_suite(source: str) -> Suite:
+    """Freshness of a source at the reference date, with the thresholds of expectations/fraicheur.yml."""
+    r = freshness_rules()[source]
+    warn_after = int(r["cadence_jours"]) + int(r["grace_jours"])
+    return Suite(
+        name=f"fraicheur_{source}",
+        label=f"Fraîcheur de {SOURCES[source].label}",
+        source=SOURCES[source],
+        frames=(
+            Frame(
+                name="fraicheur",
+                description="une ligne : la date de la dernière extraction chargée et son âge en jours",
+                sql=FRESHNESS_SQL,
+                expectations=(
+                    gxe.ExpectColumnValuesToNotBeNull(
+                        column="derniere_extraction", severity=ERROR,
+                        description="Au moins une extraction chargée pour la source"),
+                    gxe.ExpectColumnValuesToBeBetween(
+                        column="age_jours", max_value=warn_after, severity=WARN,
+                        description=f"Dernière extraction de moins de {warn_after} jours (cadence "
+                                    f"{r['cadence_jours']} j + délai de grâce {r['grace_jours']} j)"),
+                    gxe.ExpectColumnValuesToBeBetween(
+                        column="age_jours", max_value=int(r["seuil_erreur_jours"]), severity=ERROR,
+                        description=f"Dernière extraction de moins de {r['seuil_erreur_jours']} jours "
+                                    "(seuil d'erreur : publication bloquée au-delà)"),
+                ),
+            ),
+        ),
+    )

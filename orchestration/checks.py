@@ -1,0 +1,171 @@
+"""Dagster asset checks running the GX suites of expectations/ through orchestration/qualite.py.
+
+- ``validite`` on each raw asset (``raw/<source>``): the source's suite on the files loaded and not yet
+  published (this run's files, plus those of a run whose publication was blocked);
+- ``fraicheur`` on each raw asset: the age of the source's latest extraction at the reference date;
+- ``coherence`` on the portrait marts (``marts/portrait_departement|territoire|epci``).
+
+All checks are blocking. A failed ERROR expectation gives ``AssetCheckSeverity.ERROR``: Dagster then fails the
+check's step and skips every asset downstream (dbt after a raw check, the publication after a mart check).
+Failures of WARN expectations only give ``passed=False`` with ``AssetCheckSeverity.WARN``: reported, never
+blocking (Dagster 1.13 gates downstream steps on blocking checks that fail with severity ERROR only).
+
+The checks need a resource ``entrepot`` with ``warehouse`` (working DuckDB file, opened read-only),
+``published`` (published copy, whose ledger says which files were already published) and ``depot_dir``
+(its parent is the data folder: results go to ``<data>/rapports/qualite/derniere_validation.json`` and the
+GX Data Docs to ``<data>/rapports/gx/index.html``).
+"""
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import duckdb
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetKey,
+    Failure,
+    MetadataValue,
+    asset_check,
+)
+
+from .extracts import SOURCES
+from .qualite import Resultat, enregistrer, fichiers_a_valider, reference_date, valider
+from .warehouse import connect
+
+RESOURCE = "entrepot"
+PORTRAITS = ("portrait_departement", "portrait_territoire", "portrait_epci")
+# Attributions refer to known demands: their check runs after the demands are loaded (and checked: an
+# additional dependency on an asset waits for that asset's blocking checks). The portrait checks read each
+# other's tables but need no such dependency: the three marts come out of the same dbt step, and
+# dependencies between their blocking checks would make a cycle.
+EXTRA_DEPS = {"sne_attributions": [AssetKey(["raw", "sne_demandes"])]}
+
+
+def reports_dir(entrepot) -> Path:
+    """<data>/rapports, the data folder being the parent of the dépôt."""
+    return Path(entrepot.depot_dir).resolve().parent / "rapports"
+
+
+def _run_id(context: AssetCheckExecutionContext) -> str:
+    try:
+        return str(context.op_execution_context.run_id)
+    except Exception:  # a context built outside a run
+        return "hors-run"
+
+
+def _open(entrepot):
+    try:
+        return connect(entrepot.warehouse, read_only=True)
+    except duckdb.Error as e:
+        raise Failure(description=f"Entrepôt {entrepot.warehouse} illisible pour les contrôles de qualité : "
+                                  f"{str(e).splitlines()[0]}") from None
+
+
+def conclude(context: AssetCheckExecutionContext, controle: str, resultats: Sequence[Resultat],
+             **metadata) -> AssetCheckResult:
+    """Record the results, rebuild the Data Docs, and turn the worst severity into the check's result."""
+    entrepot = getattr(context.resources, RESOURCE)
+    rapports = reports_dir(entrepot)
+    path = enregistrer(rapports, _run_id(context), controle, resultats)
+    errors = sum(len(r.echecs("ERROR")) for r in resultats)
+    warnings = sum(len(r.echecs("WARN")) for r in resultats)
+    report = "\n\n".join(r.rapport() for r in resultats)
+    for r in resultats:
+        log = context.log.error if r.severite == "ERROR" else context.log.warning if r.severite else context.log.info
+        log(r.rapport())
+    return AssetCheckResult(
+        passed=not errors and not warnings,
+        severity=AssetCheckSeverity.WARN if warnings and not errors else AssetCheckSeverity.ERROR,
+        description=" ".join(r.resume() for r in resultats),
+        metadata={
+            "resume": MetadataValue.md(report),
+            "erreurs_bloquantes": errors,
+            "avertissements": warnings,
+            "attendus_evalues": sum(len(r.attendus) for r in resultats),
+            "duree_s": round(sum(r.duree_s for r in resultats), 2),
+            "resultats_json": MetadataValue.path(str(path)),
+            "data_docs": MetadataValue.path(str(rapports / "gx" / "index.html")),
+            **metadata,
+        },
+    )
+
+
+def _validite(source: str) -> AssetChecksDefinition:
+    @asset_check(
+        asset=AssetKey(["raw", source]),
+        name="validite",
+        blocking=True,
+        required_resource_keys={RESOURCE},
+        additional_deps=EXTRA_DEPS.get(source),
+        description=f"Validité de raw.{source} (Great Expectations, expectations/{source}.py) : colonnes, "
+                    "formats, listes de codes, communes, dates, montants, clés, volumes des fichiers non publiés.",
+    )
+    def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
+        entrepot = getattr(context.resources, RESOURCE)
+        con = _open(entrepot)
+        try:
+            files = fichiers_a_valider(con, source, entrepot.published)
+            resultat = valider(con, source, files)
+        finally:
+            con.close()
+        return conclude(context, f"raw/{source}:validite", [resultat],
+                        fichiers_valides=len(files), lignes_validees=resultat.lignes.get("lignes", 0),
+                        fichiers=MetadataValue.md("\n".join(f"- {f}" for f in files[:50]) or "aucun"))
+
+    return _check
+
+
+def _fraicheur(source: str) -> AssetChecksDefinition:
+    @asset_check(
+        asset=AssetKey(["raw", source]),
+        name="fraicheur",
+        blocking=True,
+        required_resource_keys={RESOURCE},
+        description=f"Fraîcheur de la dernière extraction de {source} (cadence, délai de grâce et seuil d'erreur "
+                    "de expectations/fraicheur.yml).",
+    )
+    def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
+        entrepot = getattr(context.resources, RESOURCE)
+        reference = reference_date()
+        con = _open(entrepot)
+        try:
+            resultat = valider(con, f"fraicheur_{source}", reference=reference)
+            latest = con.execute("SELECT max(date_extraction) FROM raw.journal_chargements "
+                                 "WHERE source = ? AND statut = 'CHARGE'", [source]).fetchone()[0]
+        except duckdb.Error:
+            latest = None
+        finally:
+            con.close()
+        return conclude(context, f"raw/{source}:fraicheur", [resultat], date_reference=reference.isoformat(),
+                        derniere_extraction=latest.isoformat() if latest else "aucune")
+
+    return _check
+
+
+def _coherence(mart: str) -> AssetChecksDefinition:
+    @asset_check(
+        asset=AssetKey(["marts", mart]),
+        name="coherence",
+        blocking=True,
+        required_resource_keys={RESOURCE},
+        description=f"Cohérence de marts.{mart} (Great Expectations, expectations/portraits.py) : une ligne par "
+                    "zone et année, sommes réconciliées entre niveaux, ratios dans leurs bornes.",
+    )
+    def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
+        entrepot = getattr(context.resources, RESOURCE)
+        con = _open(entrepot)
+        try:
+            resultat = valider(con, mart)
+        finally:
+            con.close()
+        return conclude(context, f"marts/{mart}:coherence", [resultat])
+
+    return _check
+
+
+_FACTORIES: list[tuple[Callable[[str], AssetChecksDefinition], Sequence[str]]] = [
+    (_validite, list(SOURCES)), (_fraicheur, list(SOURCES)), (_coherence, PORTRAITS)]
+ASSET_CHECKS: list[AssetChecksDefinition] = [factory(name) for factory, names in _FACTORIES for name in names]
