@@ -168,7 +168,7 @@ def portrait_suite(level: Level) -> Suite:
                     gxe.ExpectColumnValuesToBeBetween(
                         column="ecart_max", max_value=TOLERANCE, severity=ERROR,
                         description=f"Sommes réconciliées entre niveaux : {level.reconciliation} "
-                                    f"(tolérance {TOLERANCE})"),
+                                    f"(tolérance {str(TOLERANCE).replace('.', ',')})"),
                 ),
                 index=("indicateur", "zone_annee_ecart_max"),
             ),
