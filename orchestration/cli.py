@@ -128,8 +128,9 @@ def _refresh(args: argparse.Namespace) -> int:
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     elapsed = time.perf_counter() - begin
     s = settings()
-    published = result.success
-    error = "" if published else _failure_summary(result)
+    published = any(e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key.path == ["entrepot_publie"]
+                    for e in result.all_events)
+    error = "" if result.success else _failure_summary(result)
     report = rapport_qualite.construire(s.published if published else s.warehouse, started, published,
                                         s.published, _check_evaluations(result), error)
     html_report = rapport_qualite.ecrire_html(report, s.reports_dir / "qualite.html")
@@ -140,8 +141,10 @@ def _refresh(args: argparse.Namespace) -> int:
         print(f"Actualisation bloquée après {elapsed:.0f} s : l'entrepôt publié n'a pas été modifié "
               f"({s.published}).", file=sys.stderr)
     print(rapport_qualite.texte(report))
+    if published and not result.success:
+        print(f"Entrepôt publié, mais une étape suivante a échoué : {error}", file=sys.stderr)
     print(f"Rapport de qualité : {html_report} ; détail technique : {log_file}")
-    return 0 if published else 1
+    return 0 if result.success else 1
 
 
 def _check_evaluations(result) -> list[rapport_qualite.Controle]:
@@ -222,6 +225,17 @@ def cmd_resume(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rapport(args: argparse.Namespace) -> int:
+    from .dossier import construire
+
+    s = settings()
+    if not s.published.exists():
+        raise ConfigurationError(f"Aucun entrepôt publié ({s.published}) : lancer « observatoire actualiser ».")
+    built = construire(s.published, s.reports_dir)
+    print(f"Dossier du COTECH : {built['pdf']}\nSite HTML : {built['html']} ({built['duree_s']:.1f} s)")
+    return 0
+
+
 def cmd_geographie(args: argparse.Namespace) -> int:
     from .geographie import GeographieError, regenerate
 
@@ -254,6 +268,8 @@ def parser() -> argparse.ArgumentParser:
     refresh.add_argument("--verbeux", action="store_true", help="afficher le détail de Dagster et dbt à l'écran")
     refresh.set_defaults(func=cmd_actualiser)
     sub.add_parser("resume", help="résumer l'entrepôt publié").set_defaults(func=cmd_resume)
+    sub.add_parser("rapport", help="construire le dossier du COTECH (PDF et HTML) depuis l'entrepôt publié") \
+        .set_defaults(func=cmd_rapport)
     sub.add_parser("geographie", help="régénérer les seeds géographiques depuis le COG") \
         .set_defaults(func=cmd_geographie)
     return p

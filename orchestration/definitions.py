@@ -38,6 +38,7 @@ class Entrepot(ConfigurableResource):
     depot_dir: str
     warehouse: str
     published: str
+    reports_dir: str
 
     def connect(self):
         """The working warehouse, read-write with the readers' extensions (created from the published one if
@@ -124,10 +125,25 @@ def entrepot_publie(entrepot: Entrepot) -> MaterializeResult:
     return MaterializeResult(metadata={"chemin": str(path), "taille_octets": path.stat().st_size})
 
 
+@asset(
+    key=AssetKey(["dossier_cotech"]),
+    deps=[entrepot_publie],
+    group_name="publication",
+    kinds={"pdf", "html"},
+    description="Dossier du COTECH (PDF et site HTML) construit depuis la couche diffusion de l'entrepôt publié.",
+)
+def dossier_cotech(entrepot: Entrepot) -> MaterializeResult:
+    from .dossier import construire
+
+    built = construire(Path(entrepot.published), Path(entrepot.reports_dir))
+    return MaterializeResult(metadata={"pdf": str(built["pdf"]), "html": str(built["html"]),
+                                       "duree_s": round(built["duree_s"], 1)})
+
+
 actualisation = define_asset_job(
     "actualisation",
     selection=AssetSelection.all(),
-    description="Ingestion des extractions, dbt build, publication de l'entrepôt.",
+    description="Ingestion des extractions, dbt build, contrôles, publication de l'entrepôt et dossier du COTECH.",
     executor_def=in_process_executor,  # one DuckDB writer at a time
 )
 
@@ -136,10 +152,11 @@ def build_definitions() -> Definitions:
     s = settings()
     os.environ.setdefault("OBSERVATOIRE_ENTREPOT", str(s.warehouse))
     return Definitions(
-        assets=[entrepot_de_travail, *INGESTION_ASSETS, observatoire_dbt, entrepot_publie],
+        assets=[entrepot_de_travail, *INGESTION_ASSETS, observatoire_dbt, entrepot_publie, dossier_cotech],
         jobs=[actualisation],
         resources={
-            "entrepot": Entrepot(depot_dir=str(s.depot_dir), warehouse=str(s.warehouse), published=str(s.published)),
+            "entrepot": Entrepot(depot_dir=str(s.depot_dir), warehouse=str(s.warehouse), published=str(s.published),
+                                 reports_dir=str(s.reports_dir)),
             "dbt": DbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(PROJECT_DIR),
                                   dbt_executable=str(Path(sys.executable).parent / "dbt")),
         },
