@@ -26,7 +26,7 @@ demo: install
 	$(BIN)/observatoire actualiser
 
 lint: install
-	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff check orchestration expectations tests
 	$(BIN)/sqlfluff lint models tests/dbt --disable-progress-bar
 
 test: lint

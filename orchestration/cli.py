@@ -130,9 +130,12 @@ def _refresh(args: argparse.Namespace) -> int:
     s = settings()
     published = any(e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key.path == ["entrepot_publie"]
                     for e in result.all_events)
-    error = "" if result.success else _failure_summary(result)
+    checks = _check_evaluations(result)
+    blocking = [f"{c.cible} {c.nom} : {c.resume}" for c in checks if not c.reussi and c.severite == "ERROR"]
+    error = "" if result.success else (
+        "contrôle(s) bloquant(s) en échec : " + " ; ".join(blocking) if blocking else _failure_summary(result))
     report = rapport_qualite.construire(s.published if published else s.warehouse, started, published,
-                                        s.published, _check_evaluations(result), error)
+                                        s.published, checks, error)
     html_report = rapport_qualite.ecrire_html(report, s.reports_dir / "qualite.html")
     if published:
         print(f"Actualisation terminée en {elapsed:.0f} s.")

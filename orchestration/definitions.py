@@ -23,6 +23,7 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
+from .checks import ASSET_CHECKS
 from .extracts import SOURCES, Source
 from .ingestion import Loader
 from .settings import PROJECT_DIR, settings
@@ -153,6 +154,7 @@ def build_definitions() -> Definitions:
     os.environ.setdefault("OBSERVATOIRE_ENTREPOT", str(s.warehouse))
     return Definitions(
         assets=[entrepot_de_travail, *INGESTION_ASSETS, observatoire_dbt, entrepot_publie, dossier_cotech],
+        asset_checks=ASSET_CHECKS,
         jobs=[actualisation],
         resources={
             "entrepot": Entrepot(depot_dir=str(s.depot_dir), warehouse=str(s.warehouse), published=str(s.published),

@@ -15,6 +15,7 @@ DEMO_SCALE = 1.0
 DEMO_SEED = 62
 DEMO_UNTIL = "2024-06"
 KEY = "cle-de-test-pipeline"
+FRESHNESS_DATE = "2024-07-20"
 
 
 @dataclass
@@ -42,8 +43,9 @@ class Demo:
 
 def demo_environment(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OBSERVATOIRE_", "DAGSTER_"))}
+    # Freshness is judged on the demo's own calendar (its data stop mid-2024), not on today's date.
     env.update(OBSERVATOIRE_DATA=str(data_dir), OBSERVATOIRE_CLE_PSEUDO=KEY, DO_NOT_TRACK="1",
-               GX_ANALYTICS_ENABLED="False")
+               GX_ANALYTICS_ENABLED="False", OBSERVATOIRE_DATE_REFERENCE=FRESHNESS_DATE)
     return env
 
 
