@@ -32,8 +32,8 @@ class Demo:
     def depot(self) -> Path:
         return self.data_dir / "depot"
 
-    def observatoire(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "orchestration.cli", *args], env=self.env,
+    def observatoire(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "orchestration.cli", *args], env={**self.env, **env},
                                 capture_output=True, text=True, timeout=900)
         if check and result.returncode != 0:
             raise AssertionError(f"observatoire {' '.join(args)} a échoué ({result.returncode}) :\n"
