@@ -53,14 +53,7 @@ par_zone as (
 ),
 
 zones_annees as (
-    select
-        zones.niveau,
-        zones.code_zone,
-        annees.annee,
-        annees.annee_complete
-    from {{ ref('int_geo__zones') }} as zones
-    cross join {{ ref('int_calendrier__annees') }} as annees
-    where zones.niveau in ('departement', 'territoire', 'epci')
+    select * from {{ ref('int_geo__zones_annees') }}
 ),
 
 complet as (

@@ -24,14 +24,12 @@ attributions as (
 
 grille as (
     select
-        zones.niveau,
-        zones.code_zone,
-        annees.annee,
+        zones_annees.niveau,
+        zones_annees.code_zone,
+        zones_annees.annee,
         typologies.code_typologie as typologie
-    from {{ ref('int_geo__zones') }} as zones
-    cross join {{ ref('int_calendrier__annees') }} as annees
+    from {{ ref('int_geo__zones_annees') }} as zones_annees
     cross join {{ ref('sne_typologies') }} as typologies
-    where zones.niveau in ('departement', 'territoire', 'epci')
 )
 
 select
