@@ -34,3 +34,17 @@
 {% macro ratio(numerator, denominator, scale=1) -%}
     case when ({{ denominator }}) > 0 then {{ scale }} * ({{ numerator }}) / ({{ denominator }}) end
 {%- endmacro %}
+
+{#- Every zone of the département, territoire and EPCI levels for every year, with the counts of `cte`
+    (grouped by zone_columns) where it has some: the skeleton of each theme mart. -#}
+{% macro on_zone_year_grid(cte) -%}
+    select
+        zones_annees.*,
+        {{ cte }}.* exclude (niveau, code_zone, annee)
+    from {{ ref('int_geo__zones_annees') }} as zones_annees
+    left join {{ cte }}
+        on
+            zones_annees.niveau = {{ cte }}.niveau
+            and zones_annees.code_zone = {{ cte }}.code_zone
+            and zones_annees.annee = {{ cte }}.annee
+{%- endmacro %}

@@ -52,20 +52,8 @@ par_zone as (
     group by grouping sets ({{ zone_grouping_sets(by=['dossiers.annee']) }})
 ),
 
-zones_annees as (
-    select * from {{ ref('int_geo__zones_annees') }}
-),
-
 complet as (
-    select
-        zones_annees.*,
-        par_zone.* exclude (niveau, code_zone, annee)
-    from zones_annees
-    left join par_zone
-        on
-            zones_annees.niveau = par_zone.niveau
-            and zones_annees.code_zone = par_zone.code_zone
-            and zones_annees.annee = par_zone.annee
+    {{ on_zone_year_grid('par_zone') }}
 )
 
 select
