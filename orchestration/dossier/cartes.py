@@ -19,7 +19,8 @@ from .formats import MASQUE, nombre, pourcentage
 from .graphiques import POLICE
 
 GEOJSON = Path(__file__).resolve().parents[2] / "reports" / "geo" / "communes-62-pas-de-calais.geojson"
-PALETTE = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
+# Blues, the lightest class darker than ColorBrewer's #eff3ff so that it stays distinct from white ("non disponible")
+PALETTE = ["#d4e4f4", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
 GRIS_SECRET = "#a6a6a6"
 BLANC_ND = "#ffffff"
 

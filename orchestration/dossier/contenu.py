@@ -41,6 +41,13 @@ SRC_FSL = "Source : FSL du Pas-de-Calais (aides accordées dans l'année) ; trai
 SRC_CCAPEX = "Source : CCAPEX / EXPLOC (étapes de procédure de l'année) ; traitement Observatoire PDALHPD 62."
 SRC_IGN = "Fond de carte : IGN – Admin Express COG 2018 simplifié (Licence Ouverte)."
 SRC_POP = "population municipale INSEE (COG 2026)"
+# Short French labels of the DALO motives (referentiel.dalo_motifs has the long regulatory wording)
+MOTIFS_DALO = {
+    "DELAI_ANORMAL": "Délai anormalement long", "DEPOURVU_LOGEMENT": "Dépourvu de logement",
+    "MENACE_EXPULSION": "Menacé d'expulsion", "HEBERGE_STRUCTURE": "Hébergé en structure",
+    "LOCAUX_IMPROPRES": "Locaux impropres ou insalubres", "SUROCCUPATION": "Logement suroccupé ou non décent",
+    "HANDICAP": "Logement non adapté au handicap",
+}
 VOLETS_FSL = ["nb_aides_acces", "nb_aides_maintien", "nb_aides_energie", "nb_aides_eau", "nb_aides_telephone"]
 
 
@@ -62,14 +69,14 @@ class Section:
 
     def tableau(self, titre: str, entetes: list[str], lignes: list[list[str]], *, comptes: list[int] = (),
                 source: str = "", notes: list[str] = (), total: list[bool] | None = None,
-                premiere_large: bool = True, ident: str = "") -> None:
+                premiere_large: bool = True, ident: str = "", largeurs: list[float] = ()) -> None:
         masque = any(c == MASQUE for ligne in lignes for c in ligne)
         nd = any(c == NON_DISPONIBLE for ligne in lignes for c in ligne)
         notes = list(notes) + ([NOTE_SECRET] if masque else []) + ([NOTE_NON_DISPONIBLE] if nd else [])
         self.blocs.append({"type": "tableau", "titre": titre, "entetes": entetes, "lignes": lignes,
                            "comptes": list(comptes), "source": source, "notes": notes,
                            "total": total or [False] * len(lignes), "premiere_large": premiere_large,
-                           "ident": ident})
+                           "ident": ident, "largeurs": list(largeurs)})
 
     def figures(self, *elements: dict) -> None:
         self.blocs.append({"type": "figures", "elements": list(elements)})
@@ -191,7 +198,9 @@ class Constructeur:
                            genre="pct" if genre == "pct" else "nombre", decimales=dec,
                            bornes=self._bornes[indicateur], contours=self.commune_ter, communes=communes,
                            legende_titre=legende)
-        masques = [v for v in valeurs.values() if v.masque and (territoire is None)]
+        dessines = {e for c, e in self.commune_epci.items()
+                    if territoire is None or self.commune_ter.get(c) == territoire}
+        masques = [v for e, v in valeurs.items() if v.masque and e in dessines]
         note = "EPCI en gris : valeur masquée (secret statistique)." if masques else ""
         return self._figure(nom, svg, f"{titre} par EPCI, {annee}",
                             f"{source} Classes par quantiles des EPCI du département ; traits noirs : territoires. "
@@ -255,11 +264,14 @@ class Constructeur:
         lignes.append(self._ligne_zone("Pas-de-Calais", self.dep_a))
         total.append(True)
         s.tableau(f"Les territoires en {self.annee}", self.ENTETES_ZONES, lignes, comptes=[2, 3, 5, 6, 7],
+                  ident="territoires", largeurs=self.LARGEURS_ZONES, total=total,
                   source=f"Sources : SNE, ComDALO, FSL, CCAPEX ({self.annee}) ; Filocom {self.millesime} (PPPI) ; "
-                         f"{SRC_POP}.", total=total)
+                         f"{SRC_POP}.")
 
     ENTETES_ZONES = ["Zone", "Population", "Demandes en cours", "Attribu\u00adtions", "Tension", "Recours DALO",
                      "Aides FSL accès", "Assigna\u00adtions", "Taux PPPI"]
+    # PDF column widths (relative) of the zone tables: each header's longest word fits on one line
+    LARGEURS_ZONES = [2.4, 1.05, 1.0, 0.9, 0.75, 0.8, 0.95, 0.95, 0.8]
 
     def _ligne_zone(self, nom: str, r: dict) -> list[str]:
         return [nom, cellule(r, "population"), cellule(r, "nb_demandes_en_cours"), cellule(r, "nb_attributions"),
@@ -426,7 +438,7 @@ class Constructeur:
                   [[x["typologie"], cellule(x, "nb_demandes_en_cours"), cellule(x, "nb_attributions"),
                     cellule(x, "tension_demandes_attributions", "decimal1")] for x in typo],
                   source=SRC_SNE + " Une demande compte dans sa plus petite typologie souhaitée.",
-                  premiere_large=False)
+                  premiere_large=False, ident="typologies")
         s.figures(
             self._courbes(f"{code}_demandes.svg", "Demandes en cours et attributions", self.ter,
                           [("nb_demandes_en_cours", "Demandes en cours au 31/12"),
@@ -438,8 +450,9 @@ class Constructeur:
                   and x["dimension"] == "motif"]
         if motifs:
             s.tableau(f"Motifs des recours DALO, {self.annee}", ["Motif invoqué", "Recours"],
-                      [[x["code"].replace("_", " ").capitalize(), cellule(x, "nb_recours")] for x in motifs],
-                      source=SRC_DALO, premiere_large=False)
+                      [[MOTIFS_DALO.get(x["code"], x["code"].replace("_", " ").capitalize()),
+                        cellule(x, "nb_recours")] for x in motifs],
+                      source=SRC_DALO, premiere_large=False, ident="motifs_dalo")
         s.titre2("L'accompagnement FSL")
         s.chiffres(c["fsl"])
         s.figures(
@@ -465,7 +478,7 @@ class Constructeur:
         lignes.append(self._ligne_zone(f"Territoire : {nom}", r))
         total.append(True)
         s.tableau(f"Les EPCI du territoire, {self.annee}", ["EPCI"] + self.ENTETES_ZONES[1:], lignes,
-                  comptes=[2, 3, 5, 6, 7], total=total, ident="epci",
+                  comptes=[2, 3, 5, 6, 7], total=total, ident="epci", largeurs=self.LARGEURS_ZONES,
                   source=f"Sources : SNE, ComDALO, FSL, CCAPEX ({self.annee}) ; Filocom {self.millesime} (PPPI) ; "
                          f"{SRC_POP}.",
                   notes=["Pour les EPCI, les effectifs de 1 à 4 (1 à 10 pour le PPPI) sont masqués, ainsi que les "

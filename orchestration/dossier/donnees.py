@@ -17,6 +17,7 @@ SCHEMA_DIFFUSION = "diffusion"
 RELATIONS_AUTORISEES = {
     "referentiel.territoires", "referentiel.epci", "referentiel.communes", "referentiel.commune_territoire",
     "referentiel.correspondance_communes", "intermediate.int_geo__zones", "raw.journal_chargements",
+    "referentiel.ratios", "referentiel.dependances_secret",
 }
 _RELATION = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)", re.IGNORECASE)
 _INTERDIT = re.compile(r"\b(?:attach|copy|read_\w+|install|load|pragma|create|insert|update|delete)\b", re.IGNORECASE)
@@ -51,6 +52,7 @@ class Entrepot:
             raise FileNotFoundError(f"Entrepôt publié introuvable : {self.chemin}")
         self.con = duckdb.connect(str(self.chemin), read_only=True)
         self.relations_lues: set[str] = set()
+        self._derivees: dict[str, set[str]] | None = None
 
     def close(self) -> None:
         self.con.close()
@@ -65,7 +67,42 @@ class Entrepot:
         self.relations_lues.update(verifier_requete(sql))
         cur = self.con.execute(sql, parametres or [])
         noms = [d[0] for d in cur.description]
-        return [dict(zip(noms, ligne, strict=True)) for ligne in cur.fetchall()]
+        lignes = [dict(zip(noms, ligne, strict=True)) for ligne in cur.fetchall()]
+        if "colonnes_masquees" in noms and any(n in self.derivees() for n in noms):
+            for ligne in lignes:
+                ligne["colonnes_masquees"] = self._masques_complets(ligne)
+        return lignes
+
+    def derivees(self) -> dict[str, set[str]]:
+        """Column → the counts it is computed from (ratios, amounts, averages), transitively.
+
+        ``colonnes_masquees`` of the diffusion layer lists the masked counts only; a ratio or amount derived from
+        a masked count is NULL there too, and must be shown as masked (not as "not computable").
+        """
+        if self._derivees is None:
+            brut: dict[str, set[str]] = {}
+            for r in self.lignes(
+                    "SELECT ratio AS colonne, numerateur AS source FROM referentiel.ratios UNION "
+                    "SELECT ratio, denominateur FROM referentiel.ratios UNION "
+                    "SELECT colonne, depend_de FROM referentiel.dependances_secret"):
+                brut.setdefault(r["colonne"], set()).add(r["source"])
+
+            def fermeture(colonne: str, vues: frozenset = frozenset()) -> set[str]:
+                out = set()
+                for source in brut.get(colonne, ()):
+                    if source not in vues:
+                        out |= {source} | fermeture(source, vues | {colonne})
+                return out
+
+            self._derivees = {c: fermeture(c) for c in brut}
+        return self._derivees
+
+    def _masques_complets(self, ligne: dict) -> list[str]:
+        masquees = list(ligne.get("colonnes_masquees") or [])
+        for colonne, sources in self.derivees().items():
+            if colonne in ligne and colonne not in masquees and sources & set(masquees):
+                masquees.append(colonne)
+        return masquees
 
     # --- what the dossier needs -------------------------------------------------------------------------
 
