@@ -446,8 +446,12 @@ class Constructeur:
             self._carte_epci("tension", f"{code}_carte_tension.svg", code))
         s.titre2("L'accès prioritaire et le DALO")
         s.chiffres(c["prioritaire"])
-        motifs = [x for x in self.dalo if x["niveau"] == "territoire" and x["code_zone"] == code
-                  and x["dimension"] == "motif"]
+        # shown motives by decreasing number, then the masked ones by label: the published rank is computed before
+        # masking, and ordering masked rows by it would tell between which shown values they lie
+        motifs = sorted((x for x in self.dalo if x["niveau"] == "territoire" and x["code_zone"] == code
+                         and x["dimension"] == "motif"),
+                        key=lambda x: (est_masque(x, "nb_recours"), -(x["nb_recours"] or 0),
+                                       MOTIFS_DALO.get(x["code"], x["code"])))
         if motifs:
             s.tableau(f"Motifs des recours DALO, {self.annee}", ["Motif invoqué", "Recours"],
                       [[MOTIFS_DALO.get(x["code"], x["code"].replace("_", " ").capitalize()),

@@ -144,7 +144,7 @@ class Entrepot:
     def dalo_detail(self, annee: int) -> list[dict]:
         return self.lignes("SELECT niveau, code_zone, dimension, code, nb_recours, rang, colonnes_masquees "
                            "FROM diffusion.dalo_recours_detail WHERE annee = ? "
-                           "AND niveau IN ('departement', 'territoire') ORDER BY dimension, rang", [annee])
+                           "AND niveau IN ('departement', 'territoire') ORDER BY dimension, rang, code", [annee])
 
     def diagnostic(self) -> list[dict]:
         return self.lignes("SELECT * FROM diffusion.diagnostic_ecarts ORDER BY ligne_plan, id_valeur")
