@@ -45,3 +45,9 @@ geographie: install
 
 clean:
 	rm -rf target logs .pytest_cache
+
+# Evidence site (reports/) over the published warehouse; stops at once when DuckDB's extension repository is unreachable.
+.PHONY: reports-site
+reports-site: export OBSERVATOIRE_PUBLIE ?= $(DATA)/publie/observatoire.duckdb
+reports-site: install
+	$(BIN)/python -m orchestration.site_evidence

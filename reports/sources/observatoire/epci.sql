@@ -1,0 +1,1 @@
+select e.code_epci, e.nom_epci, e.type_epci, e.nb_communes_62, e.population_62, z.code_territoire from referentiel.epci e left join (select distinct code_epci, code_territoire from diffusion.portrait_epci) z using (code_epci) order by e.nom_epci

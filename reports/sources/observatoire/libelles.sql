@@ -1,0 +1,1 @@
+select 'motif' as dimension, code_motif as code, libelle_motif as libelle from referentiel.dalo_motifs union all select 'decision', code_decision, libelle_decision from referentiel.dalo_decisions union all select 'typologie', code_typologie, libelle_typologie from referentiel.sne_typologies

@@ -1,0 +1,1 @@
+select * replace (array_to_string(colonnes_masquees, ', ') as colonnes_masquees) from diffusion.portrait_departement
