@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import json
 import os
 import secrets
 import sys
@@ -126,6 +127,7 @@ def _refresh(args: argparse.Namespace) -> int:
         result = defs.resolve_job_def("actualisation").execute_in_process(
             instance=instance, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+        _write_step_times(instance, result.run_id, log_file.with_suffix(".etapes.json"))
     elapsed = time.perf_counter() - begin
     s = settings()
     published = any(e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key.path == ["entrepot_publie"]
@@ -148,6 +150,14 @@ def _refresh(args: argparse.Namespace) -> int:
         print(f"Entrepôt publié, mais une étape suivante a échoué : {error}", file=sys.stderr)
     print(f"Rapport de qualité : {html_report} ; détail technique : {log_file}")
     return 0 if result.success else 1
+
+
+def _write_step_times(instance, run_id: str, path: Path) -> None:
+    """Wall time of each step of the run, beside its log (read by `observatoire bench`)."""
+    steps = {s.step_key: round(s.end_time - s.start_time, 3) for s in instance.get_run_step_stats(run_id)
+             if s.start_time and s.end_time}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"run_id": run_id, "etapes": steps}, indent=1), encoding="utf-8")
 
 
 def _check_evaluations(result) -> list[rapport_qualite.Controle]:
@@ -251,6 +261,23 @@ def cmd_geographie(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    bench.run(args.echelles, repetitions=args.repetitions, incremental_scale=args.incrementale)
+    return 0
+
+
+def _scales(value: str) -> list[float]:
+    try:
+        scales = [float(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"échelles invalides « {value} » (attendu par exemple 1,10,100)") from None
+    if not scales or any(s <= 0 for s in scales):
+        raise argparse.ArgumentTypeError(f"échelles invalides « {value} » (nombres positifs séparés par des virgules)")
+    return scales
+
+
 def _month(value: str) -> str:
     try:
         datetime.strptime(value, "%Y-%m")
@@ -273,6 +300,12 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("resume", help="résumer l'entrepôt publié").set_defaults(func=cmd_resume)
     sub.add_parser("rapport", help="construire le dossier du COTECH (PDF et HTML) depuis l'entrepôt publié") \
         .set_defaults(func=cmd_rapport)
+    bench = sub.add_parser("bench", help="mesurer les performances (docs/benchmarks.md)")
+    bench.add_argument("--echelles", type=_scales, default=[1.0, 10.0, 100.0], help="échelles, ex. 1,10,100")
+    bench.add_argument("--repetitions", type=int, default=3, help="actualisations complètes par échelle (médiane)")
+    bench.add_argument("--incrementale", type=float, default=10.0,
+                       help="échelle de la mesure de l'actualisation incrémentale")
+    bench.set_defaults(func=cmd_bench)
     sub.add_parser("geographie", help="régénérer les seeds géographiques depuis le COG") \
         .set_defaults(func=cmd_geographie)
     return p

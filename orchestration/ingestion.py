@@ -294,15 +294,16 @@ class Loader:
              r.nb_lignes_chargees, r.nb_lignes_rejetees, r.message, " ; ".join(r.avertissements) or None,
              self.loaded_at])
 
-    def _read_relation(self, source: Source, path: Path, extracted: date) -> tuple[str, dict[int, Column], list[str]]:
-        """SQL reading the file with only stored columns (identifiers already transformed) and _ligne."""
+    def _read_file(self, source: Source, path: Path, extracted: date) -> tuple[dict[int, Column], list[str]]:
+        """Read the file into the temp table ``_fichier``: only stored columns (identifiers already
+        transformed) and ``_ligne``; structural row errors into ``_rejets_structure``."""
         suffix = path.suffix.lower()
         if suffix not in {f".{x}" for x in source.formats}:
             raise ExtractError(
                 f"{path.name} : format « {suffix or 'sans extension'} » non accepté pour {source.label} "
                 f"(accepté : {', '.join('.' + x for x in source.formats)}).")
         if suffix == ".xlsx":
-            return self._xlsx_relation(source, path, extracted)
+            return self._read_xlsx(source, path, extracted)
         encoding = detect_encoding(path)
         header = _csv_header(path, encoding)
         mapping, warnings = map_header(path.name, source, header, 1)
@@ -314,8 +315,9 @@ class Loader:
                   f"auto_detect=false, columns={columns}, encoding='{encoding}', store_rejects=true, "
                   "rejects_table='_rejets_csv', rejects_scan='_rejets_csv_scan')")
         select = self._select_columns(mapping, extracted, lambda i: f"c{i}")
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _lu AS SELECT {select}, "
-                         f"row_number() OVER () AS _ordre FROM {reader}")
+        # Line numbers assume one record per line (line 1 is the header); renumbered below if rows were rejected.
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _fichier AS SELECT {select}, "
+                         f"row_number() OVER () + 1 AS _ligne FROM {reader}")
         # Structural row errors (wrong number of fields, unterminated quote) come with their line;
         # the good rows take the remaining line numbers in order (one record per line).
         self.con.execute("""
@@ -336,15 +338,16 @@ class Loader:
         self.con.execute("CREATE OR REPLACE TEMP TABLE _entetes (position VARCHAR, entete VARCHAR)")
         self.con.executemany("INSERT INTO _entetes VALUES (?, ?)", [(f"c{i}", h) for i, h in enumerate(header)])
         n_bad = self.con.execute("SELECT count(*) FROM _rejets_structure").fetchone()[0]
-        self.con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _lignes AS
-            SELECT row_number() OVER (ORDER BY l) AS _ordre, l AS _ligne
-            FROM range(2, 2 + (SELECT count(*) FROM _lu) + {n_bad}) t(l)
-            WHERE l NOT IN (SELECT ligne FROM _rejets_structure)""")
-        return "SELECT _lu.* EXCLUDE (_ordre), _lignes._ligne FROM _lu JOIN _lignes USING (_ordre)", \
-            mapping, warnings
+        if n_bad:  # the good rows take the line numbers the rejected ones left, in order
+            self.con.execute(f"""
+                UPDATE _fichier SET _ligne = l.ligne FROM (
+                    SELECT row_number() OVER (ORDER BY l) + 1 AS ordre, l AS ligne
+                    FROM range(2, 2 + (SELECT count(*) FROM _fichier) + {n_bad}) t(l)
+                    WHERE l NOT IN (SELECT ligne FROM _rejets_structure)) AS l
+                WHERE _fichier._ligne = l.ordre""")
+        return mapping, warnings
 
-    def _xlsx_relation(self, source: Source, path: Path, extracted: date) -> tuple[str, dict[int, Column], list[str]]:
+    def _read_xlsx(self, source: Source, path: Path, extracted: date) -> tuple[dict[int, Column], list[str]]:
         try:
             corner = f"{_excel_column(HEADER_SEARCH_COLUMNS)}{HEADER_SEARCH_ROWS}"
             top = self.con.execute(
@@ -377,7 +380,8 @@ class Loader:
                 FROM read_xlsx({_sql_str(str(path))}, header=false, all_varchar=true,
                                range='A{header_row + 1}:{last_col}1048576', stop_at_empty=false)
             ) WHERE coalesce({names}) IS NOT NULL""")
-        return f"SELECT {select}, _ligne FROM _xlsx", mapping, warnings
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _fichier AS SELECT {select}, _ligne FROM _xlsx")
+        return mapping, warnings
 
     @staticmethod
     def _select_columns(mapping: dict[int, Column], extracted: date, ref, xlsx: bool = False) -> str:
@@ -401,8 +405,7 @@ class Loader:
         return ", ".join(parts)
 
     def _load(self, source: Source, path: Path, sha: str, extracted: date) -> FileResult:
-        relation, mapping, warnings = self._read_relation(source, path, extracted)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _fichier AS {relation}")
+        mapping, warnings = self._read_file(source, path, extracted)
         n_read = self.con.execute("SELECT count(*) FROM _fichier").fetchone()[0]
         n_structure = self.con.execute("SELECT count(*) FROM _rejets_structure").fetchone()[0]
         if n_read == 0 and n_structure == 0:
@@ -418,10 +421,9 @@ class Loader:
             self.con.execute(f"""
                 INSERT INTO raw.{source.name} ({names}, _fichier, _sha256, _ligne, _date_extraction, _charge_le)
                 SELECT {values}, ?, ?, _ligne, ?, ? FROM _fichier
-                WHERE _ligne NOT IN (SELECT ligne FROM _erreurs) ORDER BY _ligne""",
+                WHERE _ligne NOT IN (SELECT ligne FROM _erreurs)""",
                              [path.name, sha, extracted, self.loaded_at])
-            loaded = self.con.execute("SELECT count(*) FROM _fichier WHERE _ligne NOT IN "
-                                      "(SELECT ligne FROM _erreurs)").fetchone()[0]
+            loaded = n_read - self.con.execute("SELECT count(DISTINCT ligne) FROM _erreurs").fetchone()[0]
             self.con.execute("""
                 INSERT INTO raw.rejets
                 SELECT ?, ?, ?, ligne, colonne, valeur, motif, ? FROM _erreurs
@@ -477,15 +479,18 @@ class Loader:
                 column = source.column(rule.column)
                 checks.append((f'"{column.stored_name}"', _sql_str(column.header), f"coalesce({rule.invalid}, false)",
                                _sql_str(rule.reason)))
+        # One scan of the file finds the rows breaking any check; each check then reads only those rows.
+        any_error = " OR ".join(f"({cond})" for _, _, cond, _ in checks) or "false"
         parts = [f"SELECT _ligne AS ligne, {label} AS colonne, CAST({col} AS VARCHAR) AS valeur, {motif} AS motif "
-                 f"FROM _fichier WHERE {cond}" for col, label, cond, motif in checks]
+                 f"FROM _suspectes WHERE {cond}" for col, label, cond, motif in checks]
         key = ", ".join(f'"{source.column(k).stored_name}"' for k in source.key)
         parts.append(f"""
             SELECT _ligne, {_sql_str(' + '.join(source.column(k).header for k in source.key))}, NULL,
                    'doublon de la ligne ' || premiere || ' (même clé dans le fichier)'
             FROM (SELECT _ligne, min(_ligne) OVER (PARTITION BY {key}) AS premiere FROM _fichier)
             WHERE _ligne > premiere""")
-        return " UNION ALL ".join(parts)
+        suspects = f"WITH _suspectes AS MATERIALIZED (SELECT * FROM _fichier WHERE {any_error}) "
+        return suspects + " UNION ALL ".join(parts)
 
     def _refuse_if_structural(self, source: Source, path: Path, mapping: dict[int, Column], n_read: int) -> None:
         if n_read == 0:
