@@ -730,6 +730,20 @@ def test_pdf_text_inside_margins_and_apart(pdf):
             f"« {page.mots[a].texte} » / « {page.mots[b].texte} »" for a, b in superposes[:5])
 
 
+def test_pdf_no_heading_alone_at_the_bottom_of_a_page(pdf):
+    _, my = MARGES["corps"]
+    for page in pdf[1:]:
+        corps = [ligne for ligne in page.lignes() if my - 8 <= ligne[0].y1 and ligne[0].y0 <= page.hauteur - my + 4]
+        if not corps:
+            continue
+        derniere = corps[-1]
+        hauteur = max(m.y1 - m.y0 for m in derniere)
+        texte = " ".join(m.texte for m in derniere)
+        # 11 pt: a sub-heading; 8.5 pt: the title of a table (a figure's title cannot leave its figure)
+        assert not (10.5 <= hauteur < 13 or 8.3 <= hauteur <= 8.7), (
+            f"page {page.numero} : « {texte} » seul en bas de page, séparé de ce qu'il annonce")
+
+
 def test_pdf_epci_tables_show_the_secret(pdf, publie):
     sections = _sections_pdf(pdf)
     vues = masquees = 0
