@@ -202,7 +202,7 @@ class Chromium:
 
     def __init__(self, executable: str):
         self.profil = tempfile.mkdtemp(prefix="observatoire_chromium_")
-        self.journal = open(Path(self.profil) / "stderr.log", "w+b")  # noqa: SIM115 (closed in fermer)
+        self.journal = open(Path(self.profil) / "stderr.log", "w+b")  # closed in fermer()
         lecture_chrome, ecriture = os.pipe()
         lecture, ecriture_chrome = os.pipe()
         arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -217,7 +217,7 @@ class Chromium:
             os.set_inheritable(4, True)
 
         # close_fds=False keeps 3 and 4; every other descriptor of this process is non-inheritable (PEP 446)
-        self.processus = subprocess.Popen([executable, *arguments], preexec_fn=descripteurs, close_fds=False,  # noqa: PLW1509
+        self.processus = subprocess.Popen([executable, *arguments], preexec_fn=descripteurs, close_fds=False,
                                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.journal)
         os.close(lecture_chrome)
         os.close(ecriture_chrome)
