@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -41,7 +42,7 @@ def verifier_depot_extensions(url: str = DEPOT_EXTENSIONS, delai: float = DELAI_
         except urllib.error.HTTPError:  # the server answered: it is reachable
             resultat.append(None)
         except (urllib.error.URLError, OSError, ValueError) as erreur:
-            resultat.append(str(getattr(erreur, "reason", erreur)))
+            resultat.append(_cause(getattr(erreur, "reason", erreur)))
 
     fil = threading.Thread(target=essayer, daemon=True)
     fil.start()
@@ -53,6 +54,16 @@ def verifier_depot_extensions(url: str = DEPOT_EXTENSIONS, delai: float = DELAI_
             "ce dépôt pour construire ses données (extension parquet de DuckDB-Wasm) : sans lui, la construction "
             "resterait bloquée. Lancer « make reports-site » depuis une machine qui a accès à Internet (ou "
             "autoriser ce site dans le proxy).")
+
+
+def _cause(erreur: object) -> str:
+    if isinstance(erreur, socket.gaierror):
+        return "nom de domaine introuvable"
+    if isinstance(erreur, ConnectionRefusedError):
+        return "connexion refusée"
+    if isinstance(erreur, TimeoutError):
+        return "délai dépassé"
+    return str(erreur)
 
 
 def chemin_pour_evidence(publie: Path, reports_dir: Path = REPORTS_DIR) -> str:
