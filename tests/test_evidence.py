@@ -1,7 +1,7 @@
 """The Evidence site (reports/): every SQL query of its sources and pages runs on the published demo warehouse.
 
-Evidence cannot build here (DuckDB-Wasm fetches its parquet extension from the network), so these tests do what
-it does, with Python DuckDB:
+Evidence cannot build without network access (DuckDB-Wasm fetches its parquet extension from DuckDB's
+repository), so these tests do what it does, with Python DuckDB, on the demo built by the suite:
 - each source query (`reports/sources/<source>/*.sql`) runs on the published file and its result becomes the
   table `<source>.<query>`, with the column types Evidence's parquet cache keeps (number → DOUBLE, date →
   TIMESTAMP, boolean, text); the warehouse is then detached, so pages can only read those tables, as in Evidence;
@@ -78,6 +78,9 @@ def page_queries(page: Path) -> dict[str, str]:
     text = page.read_text(encoding="utf-8")
     queries = {name: sql.strip() for name, sql in SQL_BLOCK.findall(text)}
     assert len(queries) == len(SQL_BLOCK.findall(text)), f"{page_id(page)} : deux requêtes portent le même nom"
+    # Evidence runs any other fenced block (``` without a language) as a query named "untitled"
+    fences = len(re.findall(r"^```", text, re.MULTILINE))
+    assert fences == 2 * len(queries), f"{page_id(page)} : bloc de code qui n'est pas une requête ```sql <nom>"
     return queries
 
 
