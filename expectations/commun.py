@@ -59,7 +59,9 @@ class Frame:
     sql: Sql  # DuckDB SQL (or a function of the connection returning it)
     expectations: tuple[Expectation, ...]
     index: tuple[str, ...] = ()  # columns naming an unexpected row in the results (file, line, indicator)
-    per_file_batch: bool = False  # large row frames are validated by batches of whole files
+    # One row per loaded row: DuckDB keeps the rows that may break an expectation and GX validates those
+    # (orchestration/qualite.py, precheck); counts are over every row of the files.
+    data_rows: bool = False
 
 
 @dataclass(frozen=True)
@@ -312,7 +314,7 @@ def source_suite(source: Source, rows: str, rules: Iterable[Expectation]) -> Sui
                 sql=rows,
                 expectations=(*column_rules(source), *rules),
                 index=("_fichier", "_ligne"),
-                per_file_batch=True,
+                data_rows=True,
             ),
             Frame(
                 name="cles",

@@ -479,18 +479,15 @@ class Loader:
                 column = source.column(rule.column)
                 checks.append((f'"{column.stored_name}"', _sql_str(column.header), f"coalesce({rule.invalid}, false)",
                                _sql_str(rule.reason)))
-        # One scan of the file finds the rows breaking any check; each check then reads only those rows.
-        any_error = " OR ".join(f"({cond})" for _, _, cond, _ in checks) or "false"
         parts = [f"SELECT _ligne AS ligne, {label} AS colonne, CAST({col} AS VARCHAR) AS valeur, {motif} AS motif "
-                 f"FROM _suspectes WHERE {cond}" for col, label, cond, motif in checks]
+                 f"FROM _fichier WHERE {cond}" for col, label, cond, motif in checks]
         key = ", ".join(f'"{source.column(k).stored_name}"' for k in source.key)
         parts.append(f"""
             SELECT _ligne, {_sql_str(' + '.join(source.column(k).header for k in source.key))}, NULL,
                    'doublon de la ligne ' || premiere || ' (même clé dans le fichier)'
             FROM (SELECT _ligne, min(_ligne) OVER (PARTITION BY {key}) AS premiere FROM _fichier)
             WHERE _ligne > premiere""")
-        suspects = f"WITH _suspectes AS MATERIALIZED (SELECT * FROM _fichier WHERE {any_error}) "
-        return suspects + " UNION ALL ".join(parts)
+        return " UNION ALL ".join(parts)
 
     def _refuse_if_structural(self, source: Source, path: Path, mapping: dict[int, Column], n_read: int) -> None:
         if n_read == 0:

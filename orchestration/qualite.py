@@ -1,8 +1,9 @@
 """Runner of the Great Expectations suites of expectations/ (GX Core 1.x, ephemeral context, analytics off).
 
 Each frame of a suite is built by DuckDB on a connection the caller opened (read-only in the pipeline) and
-handed to GX as a pandas DataFrame: the rows of the files being validated (by batches of whole files), and
-small aggregates (per-file counts, keys breaking a whole-table rule, reconciliation differences, ratio bounds).
+handed to GX as a pandas DataFrame: the rows of the files being validated that DuckDB finds suspect (see
+``precheck``: GX's cost follows the anomalies, not the volume), and small aggregates (per-file counts, keys
+breaking a whole-table rule, reconciliation differences, ratio bounds).
 The GX results become French results (``Resultat``): per expectation its description, severity (ERROR blocks
 the publication, WARN is reported), success, observed value or unexpected count and a few examples.
 
@@ -185,7 +186,10 @@ class _Validator:
         self.datasource = self.context.data_sources.add_pandas("observatoire")
         self.definitions: dict[str, Any] = {}
 
-    def run(self, suite: Suite, frame: Frame, df) -> tuple[list[ResultatAttendu], dict]:
+    def run(self, suite: Suite, frame: Frame, df, element_counts: Sequence[int] | None = None
+            ) -> tuple[list[ResultatAttendu], dict]:
+        """Validate ``df``; ``element_counts`` (one per expectation) replace GX's counts when ``df`` holds only
+        the suspect rows of a larger frame."""
         name = f"{suite.name}.{frame.name}"
         if name not in self.definitions:
             batch = self.datasource.add_dataframe_asset(name.replace(".", "__")) \
@@ -207,6 +211,12 @@ class _Validator:
         result = definition.run(batch_parameters={"dataframe": df}, result_format=result_format)
         order = {e.id: i for i, e in enumerate(definition.suite.expectations)}
         outcomes = sorted(result.results, key=lambda r: order[r.expectation_config.id])
+        for r, n in zip(outcomes, element_counts or [], strict=False):
+            if isinstance(r.result, dict) and "element_count" in r.result:
+                r.result["element_count"] = n
+                for key in ("unexpected_percent", "unexpected_percent_total"):
+                    if key in r.result:
+                        r.result[key] = 100 * (r.result.get("unexpected_count") or 0) / n if n else None
         return [_outcome(frame.name, r, e.description, bool(index))
                 for e, r in zip(frame.expectations, outcomes, strict=True)], {
             "suite": definition.suite.to_json_dict(), "resultat": result.to_json_dict()}
@@ -334,6 +344,119 @@ def _suite(name: str) -> Suite:
         raise ValueError(f"Suite inconnue « {name} » (connues : {', '.join(SUITES)}).") from None
 
 
+# --- pre-check in DuckDB -----------------------------------------------------------------------------------
+@dataclass
+class Precheck:
+    """A data-row frame checked first in DuckDB: GX then validates only the suspect rows."""
+
+    suspects: str  # SQL: the rows that may break at least one expectation
+    counts: str  # SQL, one row: the frame's row count, then the rows of each expectation's domain
+
+
+def precheck(frame_sql: str, expectations: Sequence[Any]) -> Precheck | None:
+    """The pre-check of a data-row frame, or None when an expectation has no translation here.
+
+    Each expectation becomes its domain (GX's row condition, with pandas' handling of missing values) and a
+    DuckDB condition true on every row of the domain GX could count as unexpected (a superset: whenever a NULL
+    makes the outcome unclear, the row is kept). GX, validating only these rows, finds exactly the unexpected
+    rows it would find on all of them, at a cost that follows the anomalies instead of the volume."""
+    translated = [_may_fail(e) for e in expectations]
+    if any(t is None for t in translated):
+        return None
+    where = " OR ".join(f"({domain} AND {fails})" for domain, fails in translated) or "false"
+    counts = ", ".join(["count(*)", *(f"count(*) FILTER (WHERE {domain})" for domain, _ in translated)])
+    return Precheck(suspects=f"SELECT * FROM ({frame_sql}\n) AS lignes WHERE {where}",
+                    counts=f"SELECT {counts} FROM ({frame_sql}\n) AS lignes")
+
+
+def _sql_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(value)
+
+
+def _sql_column(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _row_condition_sql(condition: Any) -> str | None:
+    """GX's row condition (Column objects) in DuckDB, missing values handled as pandas does (a missing value
+    differs from everything and equals nothing)."""
+    kind = getattr(condition, "type", None)
+    column = getattr(getattr(condition, "column", None), "name", None)
+    if column is None:
+        return None
+    ref = _sql_column(column)
+    if kind == "nullity":
+        return f"{ref} IS {'' if condition.is_null else 'NOT '}NULL"
+    if kind != "comparison":
+        return None
+    op, parameter = condition.operator, condition.parameter
+    try:
+        if op in ("IN", "NOT_IN"):
+            values = ", ".join(_sql_literal(v) for v in parameter) or "NULL"
+            text = f"{ref} {'NOT ' if op == 'NOT_IN' else ''}IN ({values})"
+        elif op in ("==", "!=", "<", "<=", ">", ">="):
+            text = f"{ref} {'=' if op == '==' else '<>' if op == '!=' else op} {_sql_literal(parameter)}"
+        else:
+            return None
+    except TypeError:
+        return None
+    return f"coalesce({text}, {'true' if op in ('!=', 'NOT_IN') else 'false'})"
+
+
+def _may_fail(e: Any) -> tuple[str, str] | None:
+    """The domain of expectation ``e`` and a condition true on every row of it where ``e`` could fail, in
+    DuckDB; None if not translated."""
+    kw = dict(e.configuration.kwargs)
+    domain = "true"
+    if getattr(e, "row_condition", None) is not None:
+        domain = _row_condition_sql(e.row_condition)
+        if domain is None:
+            return None
+    try:
+        column = _sql_column(kw["column"]) if kw.get("column") else None
+        kind = e.expectation_type
+        if kind == "expect_column_values_to_not_be_null":
+            fails = f"{column} IS NULL"
+        elif kind == "expect_column_values_to_be_null":
+            fails = f"{column} IS NOT NULL"
+        elif kind == "expect_column_values_to_match_regex":  # GX: re.search; NULLs are skipped
+            regex = _sql_literal(kw["regex"])
+            fails = f"{column} IS NOT NULL AND NOT coalesce(regexp_matches({column}, {regex}), false)"
+        elif kind == "expect_column_values_to_be_in_set":
+            values = ", ".join(_sql_literal(v) for v in kw["value_set"]) or "NULL"
+            fails = f"{column} IS NOT NULL AND coalesce({column} NOT IN ({values}), true)"
+        elif kind == "expect_column_values_to_be_between":
+            bounds = []
+            if kw.get("min_value") is not None:
+                bounds.append(f"{column} {'<=' if kw.get('strict_min') else '<'} {_sql_literal(kw['min_value'])}")
+            if kw.get("max_value") is not None:
+                bounds.append(f"{column} {'>=' if kw.get('strict_max') else '>'} {_sql_literal(kw['max_value'])}")
+            fails = f"{column} IS NOT NULL AND coalesce({' OR '.join(bounds) or 'false'}, true)"
+        elif kind in ("expect_column_pair_values_a_to_be_greater_than_b", "expect_column_pair_values_to_be_equal"):
+            a, b = _sql_column(kw["column_A"]), _sql_column(kw["column_B"])
+            if kind.endswith("equal"):
+                compare = f"{a} IS DISTINCT FROM {b}"
+            else:
+                compare = f"coalesce(NOT ({a} {'>=' if kw.get('or_equal') else '>'} {b}), true)"
+            ignore = kw.get("ignore_row_if") or "both_values_are_missing"
+            skipped = {"either_value_is_missing": f"({a} IS NULL OR {b} IS NULL)",
+                       "both_values_are_missing": f"({a} IS NULL AND {b} IS NULL)", "neither": "false"}.get(ignore)
+            if skipped is None:
+                return None
+            fails = f"NOT {skipped} AND {compare}"
+        else:
+            return None
+    except (KeyError, TypeError):
+        return None
+    return domain, fails
+
+
 def _params(sql: str, values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if re.search(rf"\${k}\b", sql)}
 
@@ -357,12 +480,20 @@ def valider(con, nom: str, fichiers: Sequence[str] | None = None, *, reference: 
     for frame in suite.frames:
         try:
             sql = frame.sql(con) if callable(frame.sql) else frame.sql
-            batches = _batches(con, source, files) if frame.per_file_batch else [files]
+            check = precheck(sql, frame.expectations) if frame.data_rows else None
+            batches, counts = [files], None
+            if check:  # GX validates the suspect rows; the counts are those of every row of the files
+                total, *counts = con.execute(check.counts, _params(check.counts, values)).fetchone()
+                rows[frame.name] = total
+                sql = check.suspects
+            elif frame.data_rows:  # an expectation DuckDB cannot pre-check: GX sees every row, by batches
+                batches = _batches(con, source, files)
             per_batch = []
             for batch in batches:
                 df = con.execute(sql, _params(sql, values | {"fichiers": batch})).df()
-                rows[frame.name] = rows.get(frame.name, 0) + len(df)
-                found, gx_result = validator.run(suite, frame, df)
+                if not check:
+                    rows[frame.name] = rows.get(frame.name, 0) + len(df)
+                found, gx_result = validator.run(suite, frame, df, counts)
                 per_batch.append(found)
                 gx_results.append(gx_result)
                 del df

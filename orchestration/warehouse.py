@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 EXTENSIONS = ("excel", "encodings")
+CHECKPOINT_THRESHOLD = "4GB"
 
 
 def _extension_file(name: str) -> Path:
@@ -31,8 +32,12 @@ def connect(path: Path | str = ":memory:", read_only: bool = False, extensions: 
     """Open DuckDB; with ``extensions`` load the readers for .xlsx and Windows-1252 files."""
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False,
-                                                                 "autoload_known_extensions": False})
+    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    if not read_only:
+        # The working copy is checkpointed when the connection closes and again before publication:
+        # checkpointing after every file's commit (DuckDB's 16 MB default) would only rewrite it repeatedly.
+        config["checkpoint_threshold"] = CHECKPOINT_THRESHOLD
+    con = duckdb.connect(str(path), read_only=read_only, config=config)
     if extensions:
         for name in EXTENSIONS:
             con.execute(f"LOAD '{_extension_file(name)}'")

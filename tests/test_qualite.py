@@ -27,13 +27,14 @@ from orchestration.checks import ASSET_CHECKS
 from orchestration.extracts import SOURCES
 from orchestration.qualite import (
     Resultat,
+    _may_fail,
     fichiers_a_valider,
     fraicheur,
+    precheck,
     publier_data_docs,
     valider,
 )
 
-DEMO = Path("/tmp/obs_s1/publie/observatoire.duckdb")
 LOADED_AT = datetime(2024, 7, 10, 8, 0, 0)
 
 
@@ -197,6 +198,76 @@ def test_each_rule_fails_with_its_severity(warehouse, case, source, change, desc
     failed = next(a for a in resultat.echecs() if description in a.description)
     assert failed.nb_inattendus == 1 and failed.exemples, failed
     assert failed.exemples[0]["_fichier"] == name and failed.exemples[0]["_ligne"] == 5  # 4th data row
+
+
+# The pre-check in DuckDB: GX validates only the rows SQL finds suspect, and must find what it finds on all rows.
+def test_every_data_row_expectation_is_prechecked_in_duckdb():
+    for suite in SOURCE_SUITES.values():
+        for frame in suite.frames:
+            if frame.data_rows:
+                untranslated = [e.expectation_type for e in frame.expectations if _may_fail(e) is None]
+                assert not untranslated, (suite.name, untranslated)
+
+
+def _without_precheck(monkeypatch, warehouse, source, files) -> Resultat:
+    monkeypatch.setattr("orchestration.qualite.precheck", lambda sql, expectations: None)
+    try:
+        return run(warehouse, source, files)
+    finally:
+        monkeypatch.undo()
+
+
+def _outcomes(resultat: Resultat) -> list[tuple]:
+    return [(a.description, a.succes, a.nb_elements, a.nb_inattendus, json.dumps(a.exemples, sort_keys=True))
+            for a in resultat.attendus]
+
+
+# Several anomalies per file, with NULLs where a rule compares two columns or has a condition.
+MIXED = {
+    "fsl": [{"date_decision": None, "decision": "ACCORD"}, {"montant_accorde": None}, {"decision": None},
+            {"volet": "MAINTIEN", "montant_accorde": "3000,01"}, {"nb_personnes": "0"}, {"date_depot": None}],
+    "dalo": [{"date_decision": None}, {"date_relogement": "01/01/2020"}, {"suite": "RELOGE", "decision": None},
+             {"taille_menage": "25"}, {"code_commune": None}],
+    "sne_demandes": [{"statut": "RADIEE", "date_radiation": None}, {"statut": "ACTIVE", "date_radiation": "01/07/2024"},
+                     {"typologies_souhaitees": "t2 / T3"}, {"typologies_souhaitees": "T9"}, {"taille_menage": None}],
+    "sne_attributions": [{"quartile_ressources": "5"}, {"date_depot": "01/01/2025"}, {"numero_unique": "abc"}],
+    "pppi": [{"nb_pppi_cat6": None}, {"nb_pppi": "-1"}, {"nb_pppi_avant_1949": "999"}, {"millesime": "2030"}],
+    "ccapex": [{"etape": "JUGEMENT", "decision_jugement": None}, {"decision_jugement": "EXPULSION"},
+               {"montant_dette": "250000,00"}, {"montant_dette": None}],
+}
+
+
+@pytest.mark.parametrize("source", list(MIXED))
+def test_precheck_finds_what_gx_finds_on_every_row(monkeypatch, warehouse, source):
+    rows = [clean_row(source, i) for i in range(40)]
+    for i, change in enumerate(MIXED[source]):
+        rows[3 * i + 1] = rows[3 * i + 1] | change
+    warehouse.add_file(source, date(2024, 6, 5), [clean_row(source, i + 100) for i in range(40)],
+                       loaded_at=datetime(2024, 6, 10))
+    name = warehouse.add_file(source, date(2024, 7, 5), rows)
+    prechecked = run(warehouse, source, [name])
+    assert prechecked.echecs(), prechecked.rapport()
+    assert _outcomes(prechecked) == _outcomes(_without_precheck(monkeypatch, warehouse, source, [name]))
+    assert prechecked.lignes["lignes"] == 40
+
+
+@pytest.mark.parametrize("case, source, change, description, severity", VIOLATIONS, ids=[v[0] for v in VIOLATIONS])
+def test_precheck_finds_each_rule_violation(monkeypatch, warehouse, case, source, change, description, severity):
+    rows = [clean_row(source, i) for i in range(10)]
+    rows[3] = rows[3] | change
+    name = warehouse.add_file(source, date(2024, 7, 5), rows)
+    assert _outcomes(run(warehouse, source, [name])) == \
+        _outcomes(_without_precheck(monkeypatch, warehouse, source, [name]))
+
+
+def test_gx_sees_no_row_of_a_clean_extract(warehouse):
+    _, current = warehouse.clean_history("fsl")
+    frame = next(f for f in SOURCE_SUITES["fsl"].frames if f.data_rows)
+    con = warehouse.connect()
+    try:
+        assert con.execute(precheck(frame.sql, frame.expectations).suspects, {"fichiers": [current]}).fetchall() == []
+    finally:
+        con.close()
 
 
 def test_duplicate_key_in_an_extract_is_an_error(warehouse):
@@ -482,10 +553,8 @@ def test_warn_does_not_block_downstream_and_error_does(tmp_path, warehouse, chan
 
 
 # --- the demo warehouse ----------------------------------------------------------------------------------
-@pytest.mark.skipif(not DEMO.exists(), reason=f"entrepôt de démonstration absent ({DEMO}) : lancer "
-                    "« observatoire generer-demo » puis « observatoire actualiser » avec OBSERVATOIRE_DATA=/tmp/obs_s1")
-def test_every_suite_passes_its_errors_on_the_demo_warehouse():
-    con = duckdb.connect(str(DEMO), read_only=True)
+def test_every_suite_passes_its_errors_on_the_demo_warehouse(demo):
+    con = duckdb.connect(str(demo.published), read_only=True)
     try:
         results = []
         for name in SUITES:

@@ -1,8 +1,6 @@
 -- Every figure of the marts in long form (zone, year, column, value): what the diagnostic
 -- comparison and the plan indicators sum over a period (additive columns only: counts, amounts, sums).
 -- Typology counts are named <count>_t1..t6.
-{{ config(materialized='table') }}
-
 with contexte as (
     select
         zones.niveau,
