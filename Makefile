@@ -10,7 +10,7 @@ export DAGSTER_HOME ?= $(DATA)/dagster
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: install demo test lint dev docs geographie clean
+.PHONY: install demo test lint dev docs geographie bench clean
 
 install: $(STAMP)
 
@@ -42,6 +42,12 @@ docs: install
 
 geographie: install
 	$(BIN)/observatoire geographie
+
+# Timings live here, never in tests: full refresh per stage at each scale, floor, incremental (docs/benchmarks.md).
+ECHELLES ?= 1,10,100
+REPETITIONS ?= 3
+bench: install
+	$(BIN)/observatoire bench --echelles $(ECHELLES) --repetitions $(REPETITIONS)
 
 clean:
 	rm -rf target logs .pytest_cache

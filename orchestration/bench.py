@@ -153,6 +153,7 @@ def generate_cached(root: Path, scale: float, log) -> Mesure | None:
                 _environment(folder))
     if m.code_retour:
         raise RuntimeError(f"génération à l'échelle {scale:g} en échec :\n{m.sortie}")
+    m.sortie = m.sortie[m.sortie.rfind("Extractions de démonstration"):]  # without the progress bar
     marker.write_text(json.dumps(wanted | {"mesure": asdict(m)}, indent=1), encoding="utf-8")
     return m
 
