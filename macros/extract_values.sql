@@ -18,3 +18,21 @@
         partition by {{ key }} order by _date_extraction desc, _fichier desc, _ligne desc
     ) = 1
 {%- endmacro %}
+
+{#- Incremental staging: in an incremental run, read only the keys delivered by files loaded since this model
+    was last built (every version of those keys, so the latest one wins whatever order files arrived in);
+    a full build reads them all. The rows of those keys then replace theirs (delete+insert on the key). -#}
+{% macro keys_loaded_since_last_build(source_relation, key) -%}
+    {%- if is_incremental() %}
+    semi join (
+        select distinct {{ key }}
+        from {{ source_relation }}
+        where _charge_le > (
+            select coalesce(max(journal.charge_le), timestamp '1900-01-01')
+            from {{ this }} as deja
+            inner join {{ source('raw', 'journal_chargements') }} as journal
+                on deja.fichier_source = journal.fichier
+        )
+    ) as cles_nouvelles using ({{ key }})
+    {%- endif %}
+{%- endmacro %}

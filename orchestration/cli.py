@@ -19,9 +19,7 @@ from pathlib import Path
 
 from . import rapport_qualite
 from .extracts import SOURCES
-from .settings import PROJECT_DIR, settings
-
-DBT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "dbt_project.yml", "profiles.yml")
+from .settings import PROJECT_DIR, dbt_input_files, settings
 
 
 class ConfigurationError(Exception):
@@ -53,11 +51,7 @@ def _pseudonymisation_key(create: bool) -> str:
 def ensure_dbt_manifest() -> None:
     """Parse the dbt project only when the manifest is missing or older than the project's files."""
     manifest = PROJECT_DIR / "target" / "manifest.json"
-    newest = 0.0
-    for name in DBT_INPUTS:
-        path = PROJECT_DIR / name
-        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
-        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
+    newest = max((f.stat().st_mtime for f in dbt_input_files()), default=0.0)
     if manifest.exists() and manifest.stat().st_mtime >= newest:
         return
     from dbt.cli.main import dbtRunner

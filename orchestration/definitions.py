@@ -5,6 +5,7 @@ prepare it); nothing here runs `dbt parse` at import time.
 """
 
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -26,7 +27,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from .checks import ASSET_CHECKS
 from .extracts import SOURCES, Source
 from .ingestion import Loader
-from .settings import PROJECT_DIR, settings
+from .settings import PROJECT_DIR, dbt_input_files, settings
 from .warehouse import connect, publish, reset_working_copy
 
 DBT_PROJECT = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
@@ -107,11 +108,55 @@ def _ingestion_asset(source: Source):
 INGESTION_ASSETS = [_ingestion_asset(s) for s in SOURCES.values()]
 
 
+def dbt_project_fingerprint() -> str:
+    """sha256 of the dbt project's files (models, macros, seeds, tests...)."""
+    digest = hashlib.sha256()
+    for path in dbt_input_files():
+        digest.update(str(path.relative_to(PROJECT_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+BUILD_LEDGER = "raw.journal_constructions"
+
+
+def last_build_fingerprint(con) -> str | None:
+    """The dbt project's fingerprint at the warehouse's latest dbt build (None before the first one)."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
+                       "AND table_name = 'journal_constructions'").fetchone()[0]:
+        return None
+    row = con.execute(f"SELECT empreinte_projet FROM {BUILD_LEDGER} ORDER BY construit_le DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def _record_build(con, fingerprint: str, mode: str) -> None:
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {BUILD_LEDGER} (
+        construit_le TIMESTAMP NOT NULL, empreinte_projet VARCHAR NOT NULL, mode VARCHAR NOT NULL)""")
+    con.execute(f"COMMENT ON TABLE {BUILD_LEDGER} IS 'Journal des constructions dbt : date, empreinte du projet, "
+                "mode (complète ou incrémentale)'")
+    con.execute(f"INSERT INTO {BUILD_LEDGER} VALUES (current_localtimestamp(), ?, ?)", [fingerprint, mode])
+
+
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT)
 def observatoire_dbt(context: AssetExecutionContext, dbt: DbtCliResource, entrepot: Entrepot):
-    """Seeds, models and their data tests, in one `dbt build` (the unit tests of the formulas run in `make test`)."""
-    entrepot.connect().close()  # dbt must build on the working copy, never on an empty new file
-    yield from dbt.cli(["build", "--exclude", "test_type:unit"], context=context).stream()
+    """Seeds, models and their data tests, in one `dbt build` (the unit tests of the formulas run in `make test`).
+
+    Staging models are incremental (only the keys of newly loaded files are read again); when the dbt project
+    changed since the last build, or on the first one, everything is rebuilt (`--full-refresh`)."""
+    fingerprint = dbt_project_fingerprint()
+    con = entrepot.connect()  # dbt must build on the working copy, never on an empty new file
+    try:
+        incremental = last_build_fingerprint(con) == fingerprint
+    finally:
+        con.close()
+    args = ["build", "--exclude", "test_type:unit", *([] if incremental else ["--full-refresh"])]
+    context.log.info("Construction dbt " + ("incrémentale (projet inchangé depuis la dernière construction)"
+                                            if incremental else "complète (--full-refresh)"))
+    yield from dbt.cli(args, context=context).stream()
+    con = entrepot.connect()
+    try:
+        _record_build(con, fingerprint, "incrementale" if incremental else "complete")
+    finally:
+        con.close()
 
 
 @asset(

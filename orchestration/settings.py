@@ -13,6 +13,16 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_DIR / "seeds"
 NOMENCLATURES_DIR = SEEDS_DIR / "nomenclatures"
 GEOGRAPHY_DIR = SEEDS_DIR / "geographie"
+# What the dbt project is made of: a change in any of them means a new manifest and a full dbt build.
+DBT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "dbt_project.yml", "profiles.yml")
+
+
+def dbt_input_files() -> list[Path]:
+    files: list[Path] = []
+    for name in DBT_INPUTS:
+        path = PROJECT_DIR / name
+        files += [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    return files
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,10 @@ import duckdb
 
 EXTENSIONS = ("excel", "encodings")
 CHECKPOINT_THRESHOLD = "4GB"
+# DuckDB's own default (80 % of the machine's memory) would let its cache fill the machine at national scale;
+# beyond this limit it spills to disk. dbt reads the same variable (profiles.yml).
+MEMORY_LIMIT_ENV = "OBSERVATOIRE_MEMOIRE_DUCKDB"
+MEMORY_LIMIT_DEFAULT = "2GB"
 
 
 def _extension_file(name: str) -> Path:
@@ -32,7 +36,8 @@ def connect(path: Path | str = ":memory:", read_only: bool = False, extensions: 
     """Open DuckDB; with ``extensions`` load the readers for .xlsx and Windows-1252 files."""
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+              "memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or MEMORY_LIMIT_DEFAULT}
     if not read_only:
         # The working copy is checkpointed when the connection closes and again before publication:
         # checkpointing after every file's commit (DuckDB's 16 MB default) would only rewrite it repeatedly.

@@ -1,5 +1,13 @@
+{{ config(
+    materialized='incremental',
+    unique_key=['numero_procedure', 'etape', 'date_etape'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
 with source as (
     select * from {{ source('raw', 'ccapex') }}
+    {{ keys_loaded_since_last_build(source('raw', 'ccapex'), 'numero_procedure, etape, date_etape') }}
     {{ latest_version('numero_procedure, etape, date_etape') }}
 )
 

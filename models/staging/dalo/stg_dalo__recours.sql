@@ -1,5 +1,13 @@
+{{ config(
+    materialized='incremental',
+    unique_key='numero_recours',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
 with source as (
     select * from {{ source('raw', 'dalo') }}
+    {{ keys_loaded_since_last_build(source('raw', 'dalo'), 'numero_recours') }}
     {{ latest_version('numero_recours') }}
 )
 

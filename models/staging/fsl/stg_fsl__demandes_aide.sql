@@ -1,5 +1,13 @@
+{{ config(
+    materialized='incremental',
+    unique_key='numero_dossier',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
 with source as (
     select * from {{ source('raw', 'fsl') }}
+    {{ keys_loaded_since_last_build(source('raw', 'fsl'), 'numero_dossier') }}
     {{ latest_version('numero_dossier') }}
 )
 

@@ -1,5 +1,13 @@
+{{ config(
+    materialized='incremental',
+    unique_key='numero_unique',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
 with source as (
     select * from {{ source('raw', 'sne_demandes') }}
+    {{ keys_loaded_since_last_build(source('raw', 'sne_demandes'), 'numero_unique') }}
     {{ latest_version('numero_unique') }}
 ),
 
