@@ -318,8 +318,7 @@ def run(scales: list[float], repetitions: int = 3, incremental_scale: float | No
             e.incrementale, e.fichier_incremental = incremental(root, scale, log)
             log(f"  incrémentale : {e.incrementale.duree_s:.1f} s, étapes {e.incrementale.etapes}")
         results.append(e)
-        root.mkdir(parents=True, exist_ok=True)
-        (root / "resultats.json").write_text(json.dumps([asdict(r) for r in results], indent=1), encoding="utf-8")
+        results = _merge_saved(root / "resultats.json", results)
     if doc:
         write_doc(doc, markdown(results, repetitions))
         log(f"Résultats : {root / 'resultats.json'} ; synthèse : {doc}")
@@ -335,6 +334,24 @@ def write_doc(doc: Path, results_md: str) -> None:
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
     doc.write_text(f"{head}{BEGIN}\n{results_md}{END}{tail}", encoding="utf-8")
+
+
+def _merge_saved(path: Path, measured: list[Echelle]) -> list[Echelle]:
+    """Save these results with those of other scales measured before (a scale measured again replaces its
+    earlier results); return them all, by scale."""
+    saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    by_scale = {d["echelle"]: _echelle(d) for d in saved}
+    by_scale.update({e.echelle: e for e in measured})
+    merged = [by_scale[k] for k in sorted(by_scale)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([asdict(r) for r in merged], indent=1), encoding="utf-8")
+    return merged
+
+
+def _echelle(d: dict) -> Echelle:
+    return Echelle(**{**d, "generation": Mesure(**d["generation"]) if d.get("generation") else None,
+                      "actualisations": [Actualisation(**a) for a in d["actualisations"]],
+                      "incrementale": Actualisation(**d["incrementale"]) if d.get("incrementale") else None})
 
 
 def median_refresh(e: Echelle) -> Actualisation:
@@ -362,6 +379,18 @@ def _fmt(seconds: float) -> str:
     return f"{seconds:,.1f} s".replace(",", " ").replace(".", ",")
 
 
+def _int(n: float) -> str:
+    return f"{n:,.0f}".replace(",", " ")
+
+
+def _ratio(x: float) -> str:
+    return f"{x:.2f}".replace(".", ",")
+
+
+STAGE_LABELS = {"ingestion": "ingestion", "controles": "contrôles", "dbt": "dbt", "publication": "publication",
+                "dossier": "dossier"}
+
+
 def _gib(n: int) -> str:
     return f"{n / 2**30:.2f} Gio".replace(".", ",")
 
@@ -375,37 +404,36 @@ def markdown(results: list[Echelle], repetitions: int) -> str:
         f"--repetitions {repetitions}`). Les extractions de démonstration (janvier 2018 à {UNTIL}) sont générées "
         "une fois par échelle dans `data/bench/` ; chaque actualisation complète part d'un entrepôt vide et "
         "s'exécute dans son propre processus (`observatoire actualiser`, ingestion, contrôles Great Expectations, "
-        "dbt build, publication et dossier du COTECH compris). Valeurs : médiane de "
-        f"{repetitions} actualisation(s) complète(s) ; mémoire : pic de la mémoire résidente de l'arbre de "
+        "dbt build, publication et dossier du COTECH compris). Valeurs : médiane des actualisations complètes "
+        "de l'échelle (leur nombre : colonne « mesures ») ; mémoire : pic de la mémoire résidente de l'arbre de "
         "processus (échantillonnée toutes les 0,2 s). Détail brut : `data/bench/resultats.json`.",
         "",
         "## Actualisation complète",
         "",
-        "| échelle | fichiers | lignes chargées | génération | actualisation | pic mémoire | lignes/s | "
+        "| échelle | fichiers | lignes chargées | génération | mesures | actualisation | pic mémoire | lignes/s | "
         "plancher | rapport au plancher |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for e in results:
         a = median_refresh(e)
         generation = _fmt(e.generation.duree_s) if e.generation else "(en cache)"
         ratio = a.duree_s / e.plancher["total"] if e.plancher.get("total") else float("nan")
-        lines.append(f"| {e.echelle:g} | {e.fichiers} | {e.lignes:,} | {generation} | {_fmt(a.duree_s)} | "
-                     f"{_gib(a.pic_memoire_octets)} | {a.lignes / a.duree_s:,.0f} | {_fmt(e.plancher['total'])} | "
-                     f"{ratio:.2f} |".replace(",", " ").replace(".", ","))
+        lines.append(f"| {e.echelle:g} | {e.fichiers} | {_int(e.lignes)} | {generation} | {len(e.actualisations)} | "
+                     f"{_fmt(a.duree_s)} | {_gib(a.pic_memoire_octets)} | {_int(a.lignes / a.duree_s)} | "
+                     f"{_fmt(e.plancher['total'])} | {_ratio(ratio)} |")
     lines += ["", "## Par étape (médiane)", "",
               "Temps des étapes Dagster de chaque étape (les contrôles de qualité sont les vérifications "
               "d'actifs : validité et fraîcheur des sources, cohérence des portraits) ; « démarrage et reste » : "
               "lancement du processus, imports, préparation du job, rapport de qualité.", "",
-              "| échelle | " + " | ".join(STAGES) + " | démarrage et reste | ingestion (lignes/s) | "
-              "dbt (lignes/s) |",
+              "| échelle | " + " | ".join(STAGE_LABELS[s] for s in STAGES)
+              + " | démarrage et reste | ingestion (lignes/s) | dbt (lignes/s) |",
               "|---|" + "---|" * (len(STAGES) + 3)]
     for e in results:
         steps = {s: statistics.median(a.etapes[s] for a in e.actualisations) for s in STAGES}
         a = median_refresh(e)
         rest = a.duree_s - sum(a.etapes.values())
         lines.append(f"| {e.echelle:g} | " + " | ".join(_fmt(steps[s]) for s in STAGES) + f" | {_fmt(rest)} | "
-                     f"{e.lignes / max(steps['ingestion'], 1e-9):,.0f} | "
-                     f"{e.lignes / max(steps['dbt'], 1e-9):,.0f} |".replace(",", " "))
+                     f"{_int(e.lignes / max(steps['ingestion'], 1e-9))} | {_int(e.lignes / max(steps['dbt'], 1e-9))} |")
     lines += ["", "## Plancher : le même travail en SQL pur", "",
               "Chaque fichier lu dans `raw` avec les mêmes expressions SQL que le chargeur (pseudonymisation, "
               "tranches d'âge) mais sans ses contrôles, sa quarantaine ni son journal ; puis le SQL compilé "
@@ -416,8 +444,7 @@ def markdown(results: list[Echelle], repetitions: int) -> str:
     for e in results:
         a = median_refresh(e)
         lines.append(f"| {e.echelle:g} | {_fmt(e.plancher['ingestion'])} | {_fmt(e.plancher['transformations'])} | "
-                     f"{_fmt(e.plancher['total'])} | {_fmt(a.duree_s)} | "
-                     f"{a.duree_s / e.plancher['total']:.2f} |".replace(".", ","))
+                     f"{_fmt(e.plancher['total'])} | {_fmt(a.duree_s)} | {_ratio(a.duree_s / e.plancher['total'])} |")
     for e in results:
         if e.incrementale:
             full = median_refresh(e)
@@ -425,7 +452,7 @@ def markdown(results: list[Echelle], repetitions: int) -> str:
             lines += ["", "## Actualisation incrémentale", "",
                       f"À l'échelle {e.echelle:g}, après une actualisation complète sans lui, dépôt d'une nouvelle "
                       f"extraction mensuelle (`{e.fichier_incremental}`) puis actualisation.", "",
-                      "| | durée | " + " | ".join(STAGES) + " | pic mémoire |",
+                      "| | durée | " + " | ".join(STAGE_LABELS[s] for s in STAGES) + " | pic mémoire |",
                       "|---|---|" + "---|" * (len(STAGES) + 1),
                       f"| complète (médiane) | {_fmt(full.duree_s)} | "
                       + " | ".join(_fmt(full.etapes[s]) for s in STAGES) + f" | {_gib(full.pic_memoire_octets)} |",
