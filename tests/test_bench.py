@@ -1,0 +1,59 @@
+"""The benchmark's harness (orchestration/bench.py): what it measures and how it reports. No timing is asserted
+here: timings live in docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from orchestration import bench
+
+
+@pytest.mark.parametrize("step, stage", [
+    ("entrepot_de_travail", "ingestion"), ("raw__sne_demandes", "ingestion"),
+    ("raw__sne_demandes_validite", "controles"), ("raw__fsl_fraicheur", "controles"),
+    ("marts__portrait_epci_coherence", "controles"), ("observatoire_dbt", "dbt"),
+    ("entrepot_publie", "publication"), ("dossier_cotech", "dossier"),
+])
+def test_each_dagster_step_belongs_to_a_stage(step, stage):
+    assert bench.stage_of(step) == stage
+
+
+def test_peak_memory_of_the_process_tree_is_measured():
+    # A child process holding 300 MB: the sampled peak must see it, the exit code and output are kept.
+    code = "import time; b = bytearray(300 * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep(1); print('fini')"
+    m = bench.measure([sys.executable, "-c", code], env={}, interval=0.05)
+    assert m.code_retour == 0 and "fini" in m.sortie
+    assert m.pic_memoire_octets > 300 * 2**20
+
+
+def _scale(scale: float, seconds: list[float]) -> bench.Echelle:
+    stages = dict.fromkeys(bench.STAGES, 1.0)
+    return bench.Echelle(scale, lignes=1000, fichiers=3, actualisations=[
+        bench.Actualisation(s, 2**30, stages, 1000) for s in seconds],
+        plancher={"ingestion": 2.0, "transformations": 3.0, "total": 5.0})
+
+
+def test_the_median_refresh_is_reported_with_its_ratio_to_the_floor():
+    e = _scale(1, [90.0, 70.0, 80.0])
+    assert bench.median_refresh(e).duree_s == 80.0
+    text = bench.markdown([e], 3)
+    assert "| 1 | 3 | 1 000 | (en cache) | 3 | 80,0 s | 1,00 Gio |" in text
+    assert "| 80,0 s | 16,00 |" in text  # 80 s against a 5 s floor
+
+
+def test_results_of_other_scales_are_kept_and_a_scale_measured_again_replaces_its_own(tmp_path):
+    path = tmp_path / "resultats.json"
+    bench._merge_saved(path, [_scale(1, [10.0]), _scale(10, [100.0])])
+    merged = bench._merge_saved(path, [_scale(1, [20.0])])
+    assert [(e.echelle, e.actualisations[0].duree_s) for e in merged] == [(1, 20.0), (10, 100.0)]
+
+
+def test_the_page_keeps_its_hand_written_analysis(tmp_path):
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(f"# Titre\n\nAvant.\n\n{bench.BEGIN}\nanciens résultats\n{bench.END}\n\nAnalyse.\n", "utf-8")
+    bench.write_doc(doc, "nouveaux résultats\n")
+    text = doc.read_text("utf-8")
+    assert "anciens" not in text and "nouveaux résultats" in text
+    assert text.startswith("# Titre\n\nAvant.") and text.endswith("Analyse.\n")
