@@ -12,16 +12,26 @@
     case {{ column }} when 'O' then true when 'N' then false end
 {%- endmacro %}
 
-{#- Keep, per business key, the row of the latest extract (a later delivery replaces an earlier one). -#}
-{% macro latest_version(key) -%}
-    qualify row_number() over (
-        partition by {{ key }} order by _date_extraction desc, _fichier desc, _ligne desc
-    ) = 1
+{#- Per business key, the row of the latest extract (a later delivery replaces an earlier one): the winner of
+    each key is found by an aggregate (file and line identify a raw row), which DuckDB spills to disk when it
+    outgrows its memory, where a window over whole rows would not fit at national scale. In an incremental
+    run only the keys of newly loaded files are read (keys_loaded_since_last_build). -#}
+{% macro latest_versions(source_name, key) -%}
+    select versions.*
+    from {{ source('raw', source_name) }} as versions
+    semi join (
+        select
+            arg_max(_fichier, (_date_extraction, _fichier, _ligne)) as _fichier,
+            arg_max(_ligne, (_date_extraction, _fichier, _ligne)) as _ligne
+        from {{ source('raw', source_name) }} as candidates
+        {{ keys_loaded_since_last_build(source('raw', source_name), key) }}
+        group by {{ key }}
+    ) as derniere using (_fichier, _ligne)
 {%- endmacro %}
 
-{#- Incremental staging: in an incremental run, read only the keys delivered by files loaded since this model
-    was last built (every version of those keys, so the latest one wins whatever order files arrived in);
-    a full build reads them all. The rows of those keys then replace theirs (delete+insert on the key). -#}
+{#- Incremental staging: in an incremental run, only the keys delivered by files loaded since this model was
+    last built (every version of those keys, so the latest one wins whatever order files arrived in); a full
+    build reads them all. The rows of those keys then replace theirs (delete+insert on the key). -#}
 {% macro keys_loaded_since_last_build(source_relation, key) -%}
     {%- if is_incremental() %}
     semi join (

@@ -6,9 +6,7 @@
 ) }}
 
 with source as (
-    select * from {{ source('raw', 'ccapex') }}
-    {{ keys_loaded_since_last_build(source('raw', 'ccapex'), 'numero_procedure, etape, date_etape') }}
-    {{ latest_version('numero_procedure, etape, date_etape') }}
+    {{ latest_versions('ccapex', 'numero_procedure, etape, date_etape') }}
 )
 
 select

@@ -6,9 +6,7 @@
 ) }}
 
 with source as (
-    select * from {{ source('raw', 'dalo') }}
-    {{ keys_loaded_since_last_build(source('raw', 'dalo'), 'numero_recours') }}
-    {{ latest_version('numero_recours') }}
+    {{ latest_versions('dalo', 'numero_recours') }}
 )
 
 select

@@ -6,9 +6,7 @@
 ) }}
 
 with source as (
-    select * from {{ source('raw', 'fsl') }}
-    {{ keys_loaded_since_last_build(source('raw', 'fsl'), 'numero_dossier') }}
-    {{ latest_version('numero_dossier') }}
+    {{ latest_versions('fsl', 'numero_dossier') }}
 )
 
 select

@@ -1,8 +1,7 @@
 -- One row per current commune and millésime: communes merged since the millésime are summed
 -- into the commune they belong to today.
 with source as (
-    select * from {{ source('raw', 'pppi') }}
-    {{ latest_version('code_commune, millesime') }}
+    {{ latest_versions('pppi', 'code_commune, millesime') }}
 )
 
 select

@@ -6,9 +6,7 @@
 ) }}
 
 with source as (
-    select * from {{ source('raw', 'sne_attributions') }}
-    {{ keys_loaded_since_last_build(source('raw', 'sne_attributions'), 'numero_unique') }}
-    {{ latest_version('numero_unique') }}
+    {{ latest_versions('sne_attributions', 'numero_unique') }}
 )
 
 select

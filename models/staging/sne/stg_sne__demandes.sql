@@ -6,17 +6,7 @@
 ) }}
 
 with source as (
-    select * from {{ source('raw', 'sne_demandes') }}
-    {{ keys_loaded_since_last_build(source('raw', 'sne_demandes'), 'numero_unique') }}
-    {{ latest_version('numero_unique') }}
-),
-
-typologies as (
-    -- The demanded typologies as a list ("T2/T3" -> ['T2', 'T3']).
-    select
-        numero_unique,
-        list_transform(string_split(typologies_souhaitees, '/'), t -> upper(trim(t))) as liste
-    from source
+    {{ latest_versions('sne_demandes', 'numero_unique') }}
 )
 
 select
@@ -25,7 +15,8 @@ select
     residence.code_commune_actuel as code_commune_residence,
     souhaitee.code_commune_actuel as code_commune_souhaitee,
     source.code_commune_souhaitee as code_commune_souhaitee_extrait,
-    typologies.liste as typologies_souhaitees,
+    -- The demanded typologies as a list ("T2/T3" -> ['T2', 'T3']).
+    list_transform(string_split(source.typologies_souhaitees, '/'), t -> upper(trim(t))) as typologies_souhaitees,
     {{ date_fr('source.date_depot') }} as date_depot,
     {{ date_fr('source.date_renouvellement') }} as date_renouvellement,
     source.statut,
@@ -39,7 +30,6 @@ select
     source._fichier as fichier_source,
     source._date_extraction as date_extraction
 from source
-inner join typologies on source.numero_unique = typologies.numero_unique
 left join {{ ref('correspondance_communes') }} as residence
     on source.code_commune_residence = residence.code_commune_origine
 left join {{ ref('correspondance_communes') }} as souhaitee
