@@ -178,12 +178,15 @@ def duplicate_keys_sql(source: Source) -> str:
     another row of the same extraction date (staging keeps one row per key, the latest extraction: two rows
     of one extraction make that choice arbitrary), for the extraction dates of the files being validated."""
     key = ", ".join(_q(k) for k in source.key)
+    dates = f"""_date_extraction IN (SELECT date_extraction FROM raw.journal_chargements
+                                   WHERE source = $source AND statut = 'CHARGE' AND fichier IN {RUN_FILES})"""
+    # An aggregate, not a window over every row: DuckDB spills it to disk at national scale.
     return f"""
         SELECT {key}, _date_extraction, _fichier, _ligne
         FROM raw.{source.name}
-        WHERE _date_extraction IN (SELECT date_extraction FROM raw.journal_chargements
-                                   WHERE source = $source AND statut = 'CHARGE' AND fichier IN {RUN_FILES})
-        QUALIFY count(*) OVER (PARTITION BY {key}, _date_extraction) > 1"""
+        SEMI JOIN (SELECT {key}, _date_extraction FROM raw.{source.name} WHERE {dates}
+                   GROUP BY ALL HAVING count(*) > 1) AS repetees USING ({key}, _date_extraction)
+        WHERE {dates}"""
 
 
 VOLUMES_SQL = f"""
