@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key=['numero_procedure', 'etape', 'date_etape'],
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(unique_key=['numero_procedure', 'etape', 'date_etape']) }}
 
 with source as (
     {{ latest_versions('ccapex', 'numero_procedure, etape, date_etape') }}

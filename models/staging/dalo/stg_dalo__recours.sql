@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='numero_recours',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(unique_key='numero_recours') }}
 
 with source as (
     {{ latest_versions('dalo', 'numero_recours') }}

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='numero_dossier',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(unique_key='numero_dossier') }}
 
 with source as (
     {{ latest_versions('fsl', 'numero_dossier') }}

@@ -1,5 +1,7 @@
 -- One row per current commune and millésime: communes merged since the millésime are summed
--- into the commune they belong to today.
+-- into the commune they belong to today. A table, rebuilt whole: a merged commune's sum needs every row.
+{{ config(materialized='table') }}
+
 with source as (
     {{ latest_versions('pppi', 'code_commune, millesime') }}
 )

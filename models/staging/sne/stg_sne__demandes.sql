@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='numero_unique',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(unique_key='numero_unique') }}
 
 with source as (
     {{ latest_versions('sne_demandes', 'numero_unique') }}
