@@ -13,8 +13,9 @@
 {%- endmacro %}
 
 {#- Per business key, the row of the latest extract (a later delivery replaces an earlier one): the winner of
-    each key is found by an aggregate (file and line identify a raw row), which DuckDB spills to disk when it
-    outgrows its memory, where a window over whole rows would not fit at national scale. In an incremental
+    each key is found by an aggregate on narrow columns (file and line identify a raw row): a window over whole
+    rows ran out of DuckDB's memory at scale 10. At scale 100 this aggregate does not fit either (its states do
+    not spill): see docs/benchmarks.md. In an incremental
     run only the keys of newly loaded files are read (keys_loaded_since_last_build). -#}
 {% macro latest_versions(source_name, key) -%}
     select versions.*
