@@ -12,22 +12,35 @@
     case {{ column }} when 'O' then true when 'N' then false end
 {%- endmacro %}
 
-{#- Per business key, the row of the latest extract (a later delivery replaces an earlier one): the winner of
-    each key is found by an aggregate on narrow columns (file and line identify a raw row): a window over whole
-    rows ran out of DuckDB's memory at scale 10. At scale 100 this aggregate does not fit either (its states do
-    not spill): see docs/benchmarks.md. In an incremental
-    run only the keys of newly loaded files are read (keys_loaded_since_last_build). -#}
+{#- Per business key, the row of the latest extract (a later delivery replaces an earlier one). Each raw row gets
+    one BIGINT version, (rank of its file in extraction order) * 2^32 + line, so finding each key's winner is a
+    plain max(): its fixed-size state spills to disk, where arg_max over (date, file, line) kept strings in
+    memory and ran out of DuckDB's 2 GB at scale 100 (33 million keys). In an incremental run only the keys of
+    newly loaded files are read (keys_loaded_since_last_build). -#}
 {% macro latest_versions(source_name, key) -%}
+    {%- set raw_relation = source('raw', source_name) -%}
     select versions.*
-    from {{ source('raw', source_name) }} as versions
+    from {{ raw_relation }} as versions
+    inner join ({{ file_versions(source_name) }}) as fichier_versions
+        on versions._fichier = fichier_versions._fichier
     semi join (
-        select
-            arg_max(_fichier, (_date_extraction, _fichier, _ligne)) as _fichier,
-            arg_max(_ligne, (_date_extraction, _fichier, _ligne)) as _ligne
-        from {{ source('raw', source_name) }} as candidates
-        {{ keys_loaded_since_last_build(source('raw', source_name), key) }}
+        select max(fichiers.version_base + candidates._ligne) as _version
+        from {{ raw_relation }} as candidates
+        inner join ({{ file_versions(source_name) }}) as fichiers
+            on candidates._fichier = fichiers._fichier
+        {{ keys_loaded_since_last_build(raw_relation, key) }}
         group by {{ key }}
-    ) as derniere using (_fichier, _ligne)
+    ) as derniere on derniere._version = fichier_versions.version_base + versions._ligne
+{%- endmacro %}
+
+{#- Loaded files of a source in extraction order, each with the base of its rows' versions. -#}
+{% macro file_versions(source_name) -%}
+    select
+        fichier as _fichier,
+        row_number() over (order by min(date_extraction), fichier) * 4294967296 as version_base
+    from {{ source('raw', 'journal_chargements') }}
+    where source = '{{ source_name }}' and statut = 'CHARGE'
+    group by fichier
 {%- endmacro %}
 
 {#- Incremental staging: in an incremental run, only the keys delivered by files loaded since this model was

@@ -12,8 +12,8 @@ blocking (Dagster 1.13 gates downstream steps on blocking checks that fail with 
 
 The checks need a resource ``entrepot`` with ``warehouse`` (working DuckDB file, opened read-only),
 ``published`` (published copy, whose ledger says which files were already published) and ``depot_dir``
-(its parent is the data folder: results go to ``<data>/rapports/qualite/derniere_validation.json`` and the
-GX Data Docs to ``<data>/rapports/gx/index.html``).
+(its parent is the data folder: results go to ``<data>/rapports/qualite/derniere_validation.json``; the
+GX Data Docs of the run, ``<data>/rapports/gx/index.html``, are built from it once the run is over).
 """
 
 from collections.abc import Callable, Sequence
@@ -66,7 +66,7 @@ def _open(entrepot):
 
 def conclude(context: AssetCheckExecutionContext, controle: str, resultats: Sequence[Resultat],
              **metadata) -> AssetCheckResult:
-    """Record the results, rebuild the Data Docs, and turn the worst severity into the check's result."""
+    """Record the results and turn the worst severity into the check's result."""
     entrepot = getattr(context.resources, RESOURCE)
     rapports = reports_dir(entrepot)
     path = enregistrer(rapports, _run_id(context), controle, resultats)

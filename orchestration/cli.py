@@ -122,6 +122,8 @@ def _refresh(args: argparse.Namespace) -> int:
             instance=instance, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
         _write_step_times(instance, result.run_id, log_file.with_suffix(".etapes.json"))
+        from .qualite import publier_data_docs_du_run  # GX is already loaded by the run's checks
+        publier_data_docs_du_run(settings().reports_dir)
     elapsed = time.perf_counter() - begin
     s = settings()
     published = any(e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key.path == ["entrepot_publie"]

@@ -7,6 +7,7 @@ prepare it); nothing here runs `dbt parse` at import time.
 
 import hashlib
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -151,12 +152,26 @@ def observatoire_dbt(context: AssetExecutionContext, dbt: DbtCliResource, entrep
     args = ["build", "--exclude", "test_type:unit", *([] if incremental else ["--full-refresh"])]
     context.log.info("Construction dbt " + ("incrémentale (projet inchangé depuis la dernière construction)"
                                             if incremental else "complète (--full-refresh)"))
-    yield from dbt.cli(args, context=context).stream()
+    invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
+    _keep_partial_parse(invocation.target_path)
     con = entrepot.connect()
     try:
         _record_build(con, fingerprint, "incrementale" if incremental else "complete")
     finally:
         con.close()
+
+
+def _keep_partial_parse(run_target: Path) -> None:
+    """Make this run's parse state the one the next run starts from. dagster-dbt copies target/'s
+    partial_parse.msgpack into each run's own target folder, but dbt discards it when the profile differs
+    (the warehouse path is in the profile), so every refresh re-parsed the whole project (4 s)."""
+    produced = PROJECT_DIR / run_target / "partial_parse.msgpack"  # run_target is relative to the project
+    if produced.exists():
+        kept = PROJECT_DIR / "target" / "partial_parse.msgpack"
+        staged = kept.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copyfile(produced, staged)
+        os.replace(staged, kept)  # atomic: a concurrent dbt call reads the old state or the new one
 
 
 @asset(

@@ -163,15 +163,20 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _age_band_sql(expr: str, on: date) -> str:
+def _age_band_sql(birth: str, on: date) -> str:
+    """The age band at ``on`` of a birth date (TIMESTAMP expression), NULL if unknown or later than ``on``.
+
+    The birth date is used once (age = (on as YYYYMMDD - birth as YYYYMMDD) div 10000) and the band is read
+    from a list indexed by age: a CASE per band evaluated the date parsing once per band and row."""
     with open(NOMENCLATURES_DIR / "tranches_age.csv", encoding="utf-8") as f:
         bands = list(csv.DictReader(f))
-    age = f"date_diff('year', {expr}, DATE '{on.isoformat()}') - " \
-          f"CASE WHEN strftime({expr}, '%m%d') > '{on.strftime('%m%d')}' THEN 1 ELSE 0 END"
-    cases = " ".join(
-        f"WHEN ({age}) BETWEEN {b['age_min']} AND {b['age_max']} THEN '{b['code_tranche_age']}'" for b in bands
-    )
-    return f"CASE {cases} END"
+    oldest = max(int(b["age_max"]) for b in bands)
+    by_age = ["NULL"]  # index 1: a negative age (birth after the extraction)
+    for age in range(oldest + 1):
+        code = next((b["code_tranche_age"] for b in bands if int(b["age_min"]) <= age <= int(b["age_max"])), None)
+        by_age.append(_sql_str(code) if code else "NULL")
+    age = f"floor(({on:%Y%m%d} - strftime({birth}, '%Y%m%d')::INTEGER) / 10000)::INTEGER"
+    return f"[{', '.join(by_age)}][greatest({age}, -1) + 2]"
 
 
 class Loader:
@@ -229,8 +234,8 @@ class Loader:
                 rows += [(path.stem, r[0]) for r in reader if r]
         with open(GEOGRAPHY_DIR / "correspondance_communes.csv", encoding="utf-8") as f:
             rows += [("communes", r["code_commune_origine"]) for r in csv.DictReader(f)]
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _codes (liste VARCHAR, code VARCHAR)")
-        self.con.executemany("INSERT INTO _codes VALUES (?, ?)", rows)
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _codes AS SELECT unnest(?::VARCHAR[]) AS liste, "
+                         "unnest(?::VARCHAR[]) AS code", [[r[0] for r in rows], [r[1] for r in rows]])
 
     def _ensure_source_table(self, source: Source) -> None:
         table = f"raw.{source.name}"
@@ -316,8 +321,11 @@ class Loader:
                   "rejects_table='_rejets_csv', rejects_scan='_rejets_csv_scan')")
         select = self._select_columns(mapping, extracted, lambda i: f"c{i}")
         # Line numbers assume one record per line (line 1 is the header); renumbered below if rows were rejected.
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _fichier AS SELECT {select}, "
-                         f"row_number() OVER () + 1 AS _ligne FROM {reader}")
+        # They come from the rowid of a first copy, which keeps the file's order (insertion order is preserved):
+        # a row_number() window over the reader cost as much as reading the file.
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _lu AS SELECT {select} FROM {reader}")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _fichier AS SELECT *, rowid + 2 AS _ligne FROM _lu; "
+                         "DROP TABLE _lu")
         # Structural row errors (wrong number of fields, unterminated quote) come with their line;
         # the good rows take the remaining line numbers in order (one record per line).
         self.con.execute("""
@@ -335,8 +343,8 @@ class Loader:
                                .trouves || ' trouvés', '') AS motif,
                    NULL::VARCHAR AS valeur  -- never the raw line: it carries names and addresses
             FROM _rejets_csv GROUP BY line""")
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _entetes (position VARCHAR, entete VARCHAR)")
-        self.con.executemany("INSERT INTO _entetes VALUES (?, ?)", [(f"c{i}", h) for i, h in enumerate(header)])
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _entetes AS SELECT 'c' || (generate_subscripts(?, 1) - 1) "
+                         "AS position, unnest(?::VARCHAR[]) AS entete", [header, header])
         n_bad = self.con.execute("SELECT count(*) FROM _rejets_structure").fetchone()[0]
         if n_bad:  # the good rows take the line numbers the rejected ones left, in order
             self.con.execute(f"""
@@ -400,7 +408,7 @@ class Loader:
             if c.kind == "identifiant":
                 value = f"pseudonyme({value})"
             elif c.kind == "naissance":
-                value = _age_band_sql(f"try_strptime({value}, '%d/%m/%Y')::DATE", extracted)
+                value = _age_band_sql(f"try_strptime({value}, '%d/%m/%Y')", extracted)
             parts.append(f'{value} AS "{c.stored_name}"')
         return ", ".join(parts)
 

@@ -430,7 +430,7 @@ def test_data_docs_index_is_written(tmp_path, warehouse):
 
 
 def test_each_check_of_a_run_adds_its_results_and_a_new_run_starts_again(tmp_path, warehouse):
-    from orchestration.qualite import enregistrer
+    from orchestration.qualite import enregistrer, publier_data_docs_du_run
 
     warehouse.add_file("fsl", date(2024, 7, 5), [clean_row("fsl", 1)])
     con = warehouse.connect()
@@ -442,10 +442,11 @@ def test_each_check_of_a_run_adds_its_results_and_a_new_run_starts_again(tmp_pat
     report = json.loads(path.read_text("utf-8"))
     assert list(report["controles"]) == ["raw/fsl:fraicheur", "raw/dalo:fraicheur"]
     assert report["controles"]["raw/dalo:fraicheur"]["severite"] == "ERROR"  # never loaded
-    index = (rapports / "gx" / "index.html").read_text("utf-8")
+    index = publier_data_docs_du_run(rapports).read_text("utf-8")
     assert "fraicheur_fsl" in index and "fraicheur_dalo" in index
     enregistrer(rapports, "run-2", "raw/dalo:fraicheur", [dalo])
     assert list(json.loads(path.read_text("utf-8"))["controles"]) == ["raw/dalo:fraicheur"]
+    publier_data_docs_du_run(rapports)
     assert "fraicheur_fsl" not in (rapports / "gx" / "index.html").read_text("utf-8")
     assert not (rapports / "gx" / "validations" / "fraicheur_fsl").exists()
 
@@ -490,7 +491,6 @@ def test_validite_check_results_and_report(tmp_path, warehouse):
     report = json.loads((tmp_path / "rapports" / "qualite" / "derniere_validation.json").read_text("utf-8"))
     assert report["horodatage"] and report["controles"]["raw/fsl:validite"]["severite"] == "ERROR"
     assert bad in report["controles"]["raw/fsl:validite"]["resultats"][0]["fichiers"]
-    assert (tmp_path / "rapports" / "gx" / "index.html").exists()
 
 
 def test_warning_only_check_gives_warn(tmp_path, warehouse):
