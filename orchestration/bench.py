@@ -227,9 +227,12 @@ def floor(depot: Path, published: Path, folder: Path) -> dict[str, float]:
                 header = _csv_header(path, encoding)
                 mapping, _ = map_header(path.name, source, header, 1)
                 columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-                relation = (f"SELECT {loader._select_columns(mapping, extracted, lambda i: f'c{i}')}, "
-                            f"row_number() OVER () + 1 AS _ligne FROM read_csv('{path}', delim=';', quote='\"', "
-                            f"escape='\"', header=true, auto_detect=false, columns={columns}, encoding='{encoding}')")
+                # Line numbers as the loader takes them: the rowid of a first copy, in the file's order.
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _lu AS SELECT "
+                            f"{loader._select_columns(mapping, extracted, lambda i: f'c{i}')} "
+                            f"FROM read_csv('{path}', delim=';', quote='\"', escape='\"', header=true, "
+                            f"auto_detect=false, columns={columns}, encoding='{encoding}')")
+                relation = "SELECT *, rowid + 2 AS _ligne FROM _lu"
             present = {c.name for c in mapping.values()}
             values = ", ".join(f'"{c.stored_name}"' if c.name in present else "NULL" for c in source.stored_columns)
             con.execute(f"INSERT INTO raw.{source.name} ({names}, _fichier, _sha256, _ligne, _date_extraction, "

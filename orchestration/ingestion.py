@@ -18,15 +18,18 @@ import codecs
 import csv
 import difflib
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from queue import Queue
 
 import duckdb
 
 from .extracts import SOURCES, Column, Source, extraction_date, normalise_header
 from .settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR
 
+PARALLEL_FILES = 2  # files of a source loaded at once (the machines have 2 cores)
 # A column whose values are mostly invalid means the file's format is wrong, not a few rows.
 STRUCTURAL_INVALID_SHARE = 0.5
 HEADER_SEARCH_ROWS = 20  # an .xlsx may carry title rows above its header
@@ -182,12 +185,22 @@ def _age_band_sql(birth: str, on: date) -> str:
 class Loader:
     """Loads extract files into one DuckDB warehouse (connection opened with the reader extensions)."""
 
-    def __init__(self, con, key: bytes, loaded_at: datetime | None = None):
+    def __init__(self, con, key: bytes, loaded_at: datetime | None = None, workers: int = PARALLEL_FILES):
         self.con = con
+        self.key = key
+        self.workers = workers
         self.loaded_at = loaded_at or datetime.now().replace(microsecond=0)
         self._install_pseudonymisation(key)
         self._ensure_common_tables()
         self._load_reference_codes()
+
+    def _worker(self) -> Loader:
+        """A loader on its own connection to the same database: its TEMP tables and macros are its own."""
+        worker = Loader.__new__(Loader)
+        worker.con, worker.key, worker.workers, worker.loaded_at = self.con.cursor(), self.key, 1, self.loaded_at
+        worker._install_pseudonymisation(self.key)
+        worker._load_reference_codes()
+        return worker
 
     # --- set-up -------------------------------------------------------------------------------------
     def _install_pseudonymisation(self, key: bytes) -> None:
@@ -260,10 +273,36 @@ class Loader:
         files = [p for p in folder.glob("*") if p.is_file() and not p.name.startswith(".")] \
             if folder.exists() else []
         files.sort(key=lambda p: (extraction_date(p.name) or date.min, p.name))
-        return [r for p in files if (r := self.load_file(source, p)) is not None]
+        if self.workers < 2 or len(files) < 2:
+            return [r for p in files if (r := self.load_file(source, p)) is not None]
+        # Files are loaded a few at a time, each on its own connection (a small file keeps one core busy
+        # with Python and statement overheads); appends to the same tables do not conflict in DuckDB. A file
+        # with the same content as an earlier one of the batch waits for it, so that it is seen as a duplicate.
+        workers: Queue[Loader] = Queue()
+        for _ in range(self.workers):
+            workers.put(self._worker())
 
-    def load_file(self, source: Source, path: Path) -> FileResult | None:
-        sha = sha256_file(path)
+        def load(path: Path, sha: str) -> FileResult | None:
+            worker = workers.get()
+            try:
+                return worker.load_file(source, path, sha)
+            finally:
+                workers.put(worker)
+
+        with ThreadPoolExecutor(self.workers) as pool:
+            shas = dict(zip(files, pool.map(sha256_file, files), strict=True))
+            first: dict[str, Path] = {}
+            for path in files:
+                first.setdefault(shas[path], path)
+            unique = [path for path in files if first[shas[path]] == path]
+            results = dict(zip(unique, pool.map(load, unique, [shas[path] for path in unique]), strict=True))
+        results |= {path: self.load_file(source, path, shas[path]) for path in files if path not in results}
+        while not workers.empty():
+            workers.get().con.close()
+        return [r for path in files if (r := results[path]) is not None]
+
+    def load_file(self, source: Source, path: Path, sha: str | None = None) -> FileResult | None:
+        sha = sha or sha256_file(path)
         seen = self.con.execute(
             "SELECT fichier, statut FROM raw.journal_chargements WHERE sha256 = ? AND source = ? "
             "ORDER BY charge_le", [sha, source.name]).fetchall()

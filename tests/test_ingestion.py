@@ -70,6 +70,30 @@ def test_same_content_under_another_name_is_a_duplicate(warehouse, tmp_path):
     assert "contenu identique" in duplicate.message
 
 
+def test_files_loaded_two_at_a_time_give_what_one_at_a_time_gives(tmp_path):
+    for month in range(1, 7):
+        rows = [fsl_row(**{"N° dossier": f"FSL-2024-{month:02d}{i:04d}", "Date de dépôt": f"{i % 28 + 1:02d}/01/2024"})
+                for i in range(40)]
+        rows[month]["Montant accordé"] = "douze"  # one rejected row per file, at a different line
+        rows[20] = rows[10]  # and a duplicate key
+        write_csv(tmp_path / "fsl" / f"fsl_2025-{month:02d}_extrait_2025-{month + 1:02d}-05.csv", rows)
+    (tmp_path / "fsl" / "fsl_2025-06_extrait_2025-07-06.csv").write_bytes(  # same content, another name
+        (tmp_path / "fsl" / "fsl_2025-02_extrait_2025-03-05.csv").read_bytes())
+    contents = []
+    for workers in (1, 2):
+        con = connect(tmp_path / f"entrepot_{workers}.duckdb", extensions=True)
+        results = Loader(con, KEY, workers=workers).load_source(SOURCES["fsl"], tmp_path / "fsl")
+        contents.append((
+            [(r.fichier, r.statut, r.nb_lignes_chargees, r.nb_lignes_rejetees) for r in results],
+            con.execute("SELECT * EXCLUDE (_charge_le) FROM raw.fsl ORDER BY ALL").fetchall(),
+            con.execute("SELECT * EXCLUDE (charge_le) FROM raw.rejets ORDER BY ALL").fetchall(),
+            con.execute("SELECT * EXCLUDE (charge_le) FROM raw.journal_chargements ORDER BY ALL").fetchall()))
+        con.close()
+    assert contents[0] == contents[1]
+    statuses = [r[1] for r in contents[1][0]]
+    assert statuses == ["CHARGE"] * 6 + ["DOUBLON"] and len(contents[1][2]) == 12
+
+
 def test_missing_column_refuses_file_naming_line_and_column(warehouse, tmp_path):
     headers = [c.header for c in SOURCES["fsl"].columns if c.header != "Volet"]
     write_csv(tmp_path / "fsl" / NAME, [fsl_row()], headers=headers)
