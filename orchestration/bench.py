@@ -207,10 +207,10 @@ def floor(depot: Path, published: Path, folder: Path) -> dict[str, float]:
     its checks, quarantine and ledger. Seeds are copied from the published warehouse (reference tables of a
     few thousand rows); models are created from the compiled SQL of the latest dbt build, in dependency order."""
     from .ingestion import Loader, _csv_header, detect_encoding, map_header
-    from .warehouse import connect
+    from .warehouse import connect, load_extension
 
     shutil.rmtree(folder, ignore_errors=True)
-    con = connect(folder / "observatoire.duckdb", extensions=True)  # dbt's database name: the file's stem
+    con = connect(folder / "observatoire.duckdb")  # dbt's database name: the file's stem
     loaded_at = datetime.now().replace(microsecond=0)
     start = time.perf_counter()
     loader = Loader(con, KEY.encode(), loaded_at)
@@ -220,10 +220,13 @@ def floor(depot: Path, published: Path, folder: Path) -> dict[str, float]:
             extracted = extraction_date(path.name)
             names = ", ".join(f'"{c.stored_name}"' for c in source.stored_columns)
             if path.suffix.lower() == ".xlsx":
+                load_extension(con, "excel")
                 mapping, _ = loader._read_xlsx(source, path, extracted)
                 relation = "SELECT * FROM _fichier"
             else:
                 encoding = detect_encoding(path)
+                if encoding == "CP1252":
+                    load_extension(con, "encodings")
                 header = _csv_header(path, encoding)
                 mapping, _ = map_header(path.name, source, header, 1)
                 columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"

@@ -44,12 +44,12 @@ class Entrepot(ConfigurableResource):
     reports_dir: str
 
     def connect(self):
-        """The working warehouse, read-write with the readers' extensions (created from the published one if
+        """The working warehouse, read-write (created from the published one if
         a single asset is materialised outside the job, e.g. from the Dagster UI)."""
         working, published = Path(self.warehouse), Path(self.published)
         if not working.exists():
             reset_working_copy(working, published)
-        return connect(working, extensions=True)
+        return connect(working)
 
     def pseudonymisation_key(self) -> bytes:
         key = os.environ.get("OBSERVATOIRE_CLE_PSEUDO", "")

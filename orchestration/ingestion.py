@@ -28,6 +28,7 @@ import duckdb
 
 from .extracts import SOURCES, Column, Source, extraction_date, normalise_header
 from .settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR
+from .warehouse import load_extension
 
 PARALLEL_FILES = 2  # files of a source loaded at once (the machines have 2 cores)
 # A column whose values are mostly invalid means the file's format is wrong, not a few rows.
@@ -347,8 +348,11 @@ class Loader:
                 f"{path.name} : format « {suffix or 'sans extension'} » non accepté pour {source.label} "
                 f"(accepté : {', '.join('.' + x for x in source.formats)}).")
         if suffix == ".xlsx":
+            load_extension(self.con, "excel")
             return self._read_xlsx(source, path, extracted)
         encoding = detect_encoding(path)
+        if encoding == "CP1252":
+            load_extension(self.con, "encodings")
         header = _csv_header(path, encoding)
         mapping, warnings = map_header(path.name, source, header, 1)
         if encoding == "CP1252":

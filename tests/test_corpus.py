@@ -130,7 +130,7 @@ def _cells(path: Path) -> list[tuple]:
 def test_case(name, tmp_path):
     case = CAS[name]
     folder = _drop(tmp_path / "depot", name)
-    con = connect(tmp_path / "entrepot.duckdb", extensions=True)
+    con = connect(tmp_path / "entrepot.duckdb")
     try:
         results = Loader(con, KEY).load_source(SOURCES[case["source"]], folder)
         assert [(r.fichier, r.statut) for r in results] == [(f["nom"], f["statut"]) for f in case["fichiers"]]
@@ -148,7 +148,7 @@ def test_freshness(name, tmp_path):
         pytest.skip("fraîcheur : orchestration.qualite absent")
     case = CAS[name]
     folder = _drop(tmp_path / "depot", name)
-    con = connect(tmp_path / "entrepot.duckdb", extensions=True)
+    con = connect(tmp_path / "entrepot.duckdb")
     try:
         Loader(con, KEY).load_source(SOURCES[case["source"]], folder)
         for check in case["fraicheur"]:
@@ -169,7 +169,7 @@ def one_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("corpus")
     for name in CAS:
         _drop(base / "depot", name)
-    con = connect(base / "entrepot.duckdb", extensions=True)
+    con = connect(base / "entrepot.duckdb")
     results = load_all(con, base / "depot", KEY)
     con.close()
     return base / "entrepot.duckdb", results
@@ -206,7 +206,7 @@ def test_a_refused_file_leaves_the_warehouse_unchanged(tmp_path):
     """Cases arrive one after another in the same dépôt: a refused or duplicate file changes no raw table,
     a loaded one only adds its own rows, and files of earlier runs are not processed again."""
     depot = tmp_path / "depot"
-    con = connect(tmp_path / "entrepot.duckdb", extensions=True)
+    con = connect(tmp_path / "entrepot.duckdb")
     try:
         for name, case in CAS.items():
             before = _snapshot(con)

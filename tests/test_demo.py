@@ -115,12 +115,10 @@ def test_dalo_xlsx_from_2023_and_readable(small):
     assert xlsx
     header, _ = read_rows(xlsx[0])
     assert header == [c.header for c in SOURCES["dalo"].columns]
-    try:
-        from orchestration.warehouse import connect
+    from orchestration.warehouse import connect, load_extension
 
-        con = connect(extensions=True)
-    except Exception:  # the excel extension wheel is optional here
-        pytest.skip("extension excel de DuckDB indisponible")
+    con = connect()
+    load_extension(con, "excel")
     first = con.execute(f"SELECT * FROM read_xlsx('{xlsx[0]}', header = false, all_varchar = true) LIMIT 1").fetchone()
     assert list(first) == header
 
@@ -327,7 +325,7 @@ def test_project_ingestion_loads_demo_files_without_rejects(small, tmp_path):
         from orchestration import ingestion
         from orchestration.warehouse import connect
 
-        con = connect(tmp_path / "w.duckdb", extensions=True)
+        con = connect(tmp_path / "w.duckdb")
     except Exception as e:  # ingestion or DuckDB extensions not available in this checkout
         pytest.skip(f"ingestion indisponible : {e}")
     depot, _ = small

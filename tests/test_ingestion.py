@@ -18,7 +18,7 @@ NAME = "fsl_2024-03_extrait_2024-04-05.csv"
 
 @pytest.fixture
 def warehouse(tmp_path):
-    con = connect(tmp_path / "entrepot.duckdb", extensions=True)
+    con = connect(tmp_path / "entrepot.duckdb")
     yield con
     con.close()
 
@@ -81,7 +81,7 @@ def test_files_loaded_two_at_a_time_give_what_one_at_a_time_gives(tmp_path):
         (tmp_path / "fsl" / "fsl_2025-02_extrait_2025-03-05.csv").read_bytes())
     contents = []
     for workers in (1, 2):
-        con = connect(tmp_path / f"entrepot_{workers}.duckdb", extensions=True)
+        con = connect(tmp_path / f"entrepot_{workers}.duckdb")
         results = Loader(con, KEY, workers=workers).load_source(SOURCES["fsl"], tmp_path / "fsl")
         contents.append((
             [(r.fichier, r.statut, r.nb_lignes_chargees, r.nb_lignes_rejetees) for r in results],
