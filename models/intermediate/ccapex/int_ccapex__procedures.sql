@@ -12,18 +12,24 @@ procedures as (
         max(date_etape) filter (where etape = 'DETTE_SOLDEE') as date_dette_soldee
     from evenements
     group by numero_procedure
+),
+
+-- Each stage counted once per procedure and year: a distinct, which spills to disk (a row_number() window
+-- over every event did not fit DuckDB's 2 GB at scale 100).
+etapes_annee as (
+    select distinct
+        numero_procedure,
+        cast(year(date_etape) as integer) as annee,
+        etape
+    from evenements
 )
 
 select
-    evenements.numero_procedure,
+    etapes_annee.numero_procedure,
     procedures.code_commune,
-    cast(year(evenements.date_etape) as integer) as annee,
-    evenements.etape,
-    evenements.etape = 'ASSIGNATION'
+    etapes_annee.annee,
+    etapes_annee.etape,
+    etapes_annee.etape = 'ASSIGNATION'
     and procedures.date_dette_soldee >= procedures.date_assignation as assignation_regularisee
-from evenements
-inner join procedures on evenements.numero_procedure = procedures.numero_procedure
-qualify row_number() over (
-    partition by evenements.numero_procedure, year(evenements.date_etape), evenements.etape
-    order by evenements.date_etape
-) = 1
+from etapes_annee
+inner join procedures on etapes_annee.numero_procedure = procedures.numero_procedure
