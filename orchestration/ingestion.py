@@ -184,7 +184,7 @@ def _age_band_sql(birth: str, on: date) -> str:
 
 
 class Loader:
-    """Loads extract files into one DuckDB warehouse (connection opened with the reader extensions)."""
+    """Loads extract files into one DuckDB warehouse (reader extensions are loaded when a file needs them)."""
 
     def __init__(self, con, key: bytes, loaded_at: datetime | None = None, workers: int = PARALLEL_FILES):
         self.con = con
@@ -290,16 +290,18 @@ class Loader:
             finally:
                 workers.put(worker)
 
-        with ThreadPoolExecutor(self.workers) as pool:
-            shas = dict(zip(files, pool.map(sha256_file, files), strict=True))
-            first: dict[str, Path] = {}
-            for path in files:
-                first.setdefault(shas[path], path)
-            unique = [path for path in files if first[shas[path]] == path]
-            results = dict(zip(unique, pool.map(load, unique, [shas[path] for path in unique]), strict=True))
+        try:
+            with ThreadPoolExecutor(self.workers) as pool:
+                shas = dict(zip(files, pool.map(sha256_file, files), strict=True))
+                first: dict[str, Path] = {}
+                for path in files:
+                    first.setdefault(shas[path], path)
+                unique = [path for path in files if first[shas[path]] == path]
+                results = dict(zip(unique, pool.map(load, unique, [shas[path] for path in unique]), strict=True))
+        finally:
+            while not workers.empty():
+                workers.get().con.close()
         results |= {path: self.load_file(source, path, shas[path]) for path in files if path not in results}
-        while not workers.empty():
-            workers.get().con.close()
         return [r for path in files if (r := results[path]) is not None]
 
     def load_file(self, source: Source, path: Path, sha: str | None = None) -> FileResult | None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import duckdb
 
 CHECKPOINT_THRESHOLD = "4GB"
+_EXTENSION_LOCK = threading.Lock()
 # DuckDB's own default (80 % of the machine's memory) would let its cache fill the machine at national scale;
 # beyond this limit it spills to disk. dbt reads the same variable (profiles.yml).
 MEMORY_LIMIT_ENV = "OBSERVATOIRE_MEMOIRE_DUCKDB"
@@ -34,8 +36,10 @@ def _extension_file(name: str) -> Path:
 def load_extension(con, name: str) -> None:
     """Load a reader extension (``excel`` for .xlsx, ``encodings`` for Windows-1252) into ``con``'s database.
 
-    Loaded on demand: the encodings extension weighs 350 MB and takes 0.7 s to load."""
-    con.execute(f"LOAD '{_extension_file(name)}'")
+    Loaded on demand: the encodings extension weighs 350 MB and takes 0.7 s to load. One load at a time: the
+    loader's workers share a database."""
+    with _EXTENSION_LOCK:
+        con.execute(f"LOAD '{_extension_file(name)}'")
 
 
 def connect(path: Path | str = ":memory:", read_only: bool = False):
