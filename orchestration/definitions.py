@@ -6,9 +6,11 @@ prepare it); nothing here runs `dbt parse` at import time.
 
 
 import hashlib
+import importlib.metadata
 import os
 import shutil
 import sys
+from functools import cached_property
 from pathlib import Path
 
 from dagster import (
@@ -24,6 +26,7 @@ from dagster import (
     in_process_executor,
 )
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from packaging import version
 
 from .checks import ASSET_CHECKS
 from .extracts import SOURCES, Source
@@ -137,8 +140,22 @@ def _record_build(con, fingerprint: str, mode: str) -> None:
     con.execute(f"INSERT INTO {BUILD_LEDGER} VALUES (current_localtimestamp(), ?, ?)", [fingerprint, mode])
 
 
+class DbtCli(DbtCliResource):
+    """dagster-dbt's resource without two start-up costs a refresh does not need (4 s per refresh, profiled):
+    it ran `dbt --version` in a subprocess to learn the version of the dbt installed beside it, and built a dbt
+    adapter in this process, used only to fetch row counts and column metadata, which this project does not
+    fetch. Both are private members of the pinned dagster-dbt (tests/test_definitions.py checks they exist)."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
+
+
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT)
-def observatoire_dbt(context: AssetExecutionContext, dbt: DbtCliResource, entrepot: Entrepot):
+def observatoire_dbt(context: AssetExecutionContext, dbt: DbtCli, entrepot: Entrepot):
     """Seeds, models and their data tests, in one `dbt build` (the unit tests of the formulas run in `make test`).
 
     Staging models are incremental (only the keys of newly loaded files are read again); when the dbt project
@@ -219,7 +236,7 @@ def build_definitions() -> Definitions:
         resources={
             "entrepot": Entrepot(depot_dir=str(s.depot_dir), warehouse=str(s.warehouse), published=str(s.published),
                                  reports_dir=str(s.reports_dir)),
-            "dbt": DbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(PROJECT_DIR),
+            "dbt": DbtCli(project_dir=DBT_PROJECT, profiles_dir=str(PROJECT_DIR),
                                   dbt_executable=str(Path(sys.executable).parent / "dbt")),
         },
         executor=in_process_executor,
