@@ -129,7 +129,7 @@ class Echelle:
     generation: Mesure | None = None
     actualisations: list[Actualisation] = field(default_factory=list)
     plancher: dict[str, float] = field(default_factory=dict)
-    incrementale: Actualisation | None = None
+    incrementales: list[Actualisation] = field(default_factory=list)  # one per repetition
     fichier_incremental: str = ""
 
 
@@ -287,17 +287,24 @@ def _topological(nodes: dict[str, dict]) -> list[str]:
     return order
 
 
-def incremental(root: Path, scale: float, log) -> tuple[Actualisation, str]:
-    """A full refresh without the newest monthly extract, then that extract dropped in and refreshed."""
+def incremental(root: Path, scale: float, log, repetitions: int = 1) -> tuple[list[Actualisation], str]:
+    """A full refresh without the newest monthly extract; then, ``repetitions`` times, a copy of its data folder
+    with that extract dropped in, refreshed."""
     depot = scale_dir(root, scale) / "depot"
     newest = _depot_files(depot / INCREMENTAL_SOURCE)[-1]
-    data_dir = _fresh_data_dir(scale_dir(root, scale) / "incrementale", depot, exclude=newest)
+    base = _fresh_data_dir(scale_dir(root, scale) / "incrementale" / "sans_le_fichier", depot, exclude=newest)
     log(f"échelle {scale:g} : actualisation complète sans {newest.name}...")
-    refresh(data_dir)
-    link = data_dir / "depot" / INCREMENTAL_SOURCE / newest.name
-    link.symlink_to(newest)
-    log(f"échelle {scale:g} : actualisation après le dépôt de {newest.name}...")
-    return refresh(data_dir), newest.name
+    refresh(base)
+    runs = []
+    for i in range(repetitions):
+        data_dir = scale_dir(root, scale) / "incrementale" / "avec_le_fichier"
+        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.copytree(base, data_dir, symlinks=True)
+        (data_dir / "depot" / INCREMENTAL_SOURCE / newest.name).symlink_to(newest)
+        log(f"échelle {scale:g} : actualisation après le dépôt de {newest.name} {i + 1}/{repetitions}...")
+        runs.append(refresh(data_dir))
+        log(f"  {runs[-1].duree_s:.1f} s, étapes {runs[-1].etapes}")
+    return runs, newest.name
 
 
 # --- the whole benchmark --------------------------------------------------------------------------------
@@ -321,8 +328,7 @@ def run(scales: list[float], repetitions: int = 3, incremental_scale: float | No
         e.plancher = floor(depot, run_dir / "publie" / "observatoire.duckdb", scale_dir(root, scale) / "plancher")
         log(f"  {e.plancher}")
         if incremental_scale is not None and scale == incremental_scale:
-            e.incrementale, e.fichier_incremental = incremental(root, scale, log)
-            log(f"  incrémentale : {e.incrementale.duree_s:.1f} s, étapes {e.incrementale.etapes}")
+            e.incrementales, e.fichier_incremental = incremental(root, scale, log, repetitions)
         results.append(e)
         results = _merge_saved(root / "resultats.json", results)
     if doc:
@@ -355,14 +361,19 @@ def _merge_saved(path: Path, measured: list[Echelle]) -> list[Echelle]:
 
 
 def _echelle(d: dict) -> Echelle:
+    d = {k: v for k, v in d.items() if k != "incrementale"}  # results saved before the repetitions
     return Echelle(**{**d, "generation": Mesure(**d["generation"]) if d.get("generation") else None,
                       "actualisations": [Actualisation(**a) for a in d["actualisations"]],
-                      "incrementale": Actualisation(**d["incrementale"]) if d.get("incrementale") else None})
+                      "incrementales": [Actualisation(**a) for a in d.get("incrementales", [])]})
 
 
 def median_refresh(e: Echelle) -> Actualisation:
     """The full refresh of median wall time."""
-    ordered = sorted(e.actualisations, key=lambda a: a.duree_s)
+    return _median(e.actualisations)
+
+
+def _median(runs: list[Actualisation]) -> Actualisation:
+    ordered = sorted(runs, key=lambda a: a.duree_s)
     return ordered[(len(ordered) - 1) // 2]
 
 
@@ -452,17 +463,19 @@ def markdown(results: list[Echelle], repetitions: int) -> str:
         lines.append(f"| {e.echelle:g} | {_fmt(e.plancher['ingestion'])} | {_fmt(e.plancher['transformations'])} | "
                      f"{_fmt(e.plancher['total'])} | {_fmt(a.duree_s)} | {_ratio(a.duree_s / e.plancher['total'])} |")
     for e in results:
-        if e.incrementale:
+        if e.incrementales:
             full = median_refresh(e)
-            inc = e.incrementale
+            inc = _median(e.incrementales)
             lines += ["", "## Actualisation incrémentale", "",
                       f"À l'échelle {e.echelle:g}, après une actualisation complète sans lui, dépôt d'une nouvelle "
-                      f"extraction mensuelle (`{e.fichier_incremental}`) puis actualisation.", "",
+                      f"extraction mensuelle (`{e.fichier_incremental}`) puis actualisation, sur une copie de "
+                      f"l'état sans lui à chaque mesure ({len(e.incrementales)} mesure(s) : "
+                      + ", ".join(_fmt(a.duree_s) for a in e.incrementales) + ").", "",
                       "| | durée | " + " | ".join(STAGE_LABELS[s] for s in STAGES) + " | pic mémoire |",
                       "|---|---|" + "---|" * (len(STAGES) + 1),
                       f"| complète (médiane) | {_fmt(full.duree_s)} | "
                       + " | ".join(_fmt(full.etapes[s]) for s in STAGES) + f" | {_gib(full.pic_memoire_octets)} |",
-                      f"| incrémentale | {_fmt(inc.duree_s)} | " + " | ".join(_fmt(inc.etapes[s]) for s in STAGES)
-                      + f" | {_gib(inc.pic_memoire_octets)} |", "",
+                      f"| incrémentale (médiane) | {_fmt(inc.duree_s)} | "
+                      + " | ".join(_fmt(inc.etapes[s]) for s in STAGES) + f" | {_gib(inc.pic_memoire_octets)} |", "",
                       f"Rapport incrémentale / complète : {inc.duree_s / full.duree_s:.0%}.".replace("%", " %")]
     return "\n".join(lines) + "\n"

@@ -43,6 +43,18 @@ def test_the_median_refresh_is_reported_with_its_ratio_to_the_floor():
     assert "| 80,0 s | 16,00 |" in text  # 80 s against a 5 s floor
 
 
+def test_the_incremental_refresh_is_the_median_of_its_measures_against_the_median_full_one(tmp_path):
+    e = _scale(10, [200.0, 180.0, 220.0])
+    e.incrementales = [bench.Actualisation(s, 2**30, dict.fromkeys(bench.STAGES, 1.0), 1000) for s in (60, 40, 50)]
+    e.fichier_incremental = "sne_demandes_2026-10_extrait_2026-11-05.csv"
+    text = bench.markdown([e], 3)
+    assert "3 mesure(s) : 60,0 s, 40,0 s, 50,0 s" in text
+    assert "| incrémentale (médiane) | 50,0 s |" in text and "Rapport incrémentale / complète : 25 %." in text
+    # Saved and read back, as the next benchmark of another scale does.
+    [again] = bench._merge_saved(tmp_path / "resultats.json", [e])
+    assert [a.duree_s for a in again.incrementales] == [60, 40, 50]
+
+
 def test_results_of_other_scales_are_kept_and_a_scale_measured_again_replaces_its_own(tmp_path):
     path = tmp_path / "resultats.json"
     bench._merge_saved(path, [_scale(1, [10.0]), _scale(10, [100.0])])
