@@ -33,8 +33,7 @@ test: lint
 	$(BIN)/pytest -q
 
 dev: install
-	@mkdir -p $(DAGSTER_HOME)
-	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m orchestration.instance_dagster
 	$(BIN)/dagster dev -m orchestration.definitions
 
 docs: install

@@ -291,18 +291,22 @@ def _topological(nodes: dict[str, dict]) -> list[str]:
 
 
 def incremental(root: Path, scale: float, log, repetitions: int = 1) -> tuple[list[Actualisation], str]:
-    """A full refresh without the newest monthly extract; then, ``repetitions`` times, a copy of its data folder
-    with that extract dropped in, refreshed."""
+    """A full refresh without the newest monthly extract; then, ``repetitions`` times, its data folder put back
+    as it was, the extract dropped in, and refreshed. Always in the same folder, as in production: the
+    warehouse path is part of dbt's profile, and a changed profile makes dbt parse the whole project again."""
     depot = scale_dir(root, scale) / "depot"
     newest = _depot_files(depot / INCREMENTAL_SOURCE)[-1]
-    base = _fresh_data_dir(scale_dir(root, scale) / "incrementale" / "sans_le_fichier", depot, exclude=newest)
+    data_dir = scale_dir(root, scale) / "incrementale" / "avec_le_fichier"
+    before = scale_dir(root, scale) / "incrementale" / "sans_le_fichier"
+    _fresh_data_dir(data_dir, depot, exclude=newest)
     log(f"échelle {scale:g} : actualisation complète sans {newest.name}...")
-    refresh(base)
+    refresh(data_dir)
+    shutil.rmtree(before, ignore_errors=True)
+    shutil.copytree(data_dir, before, symlinks=True)
     runs = []
     for i in range(repetitions):
-        data_dir = scale_dir(root, scale) / "incrementale" / "avec_le_fichier"
-        shutil.rmtree(data_dir, ignore_errors=True)
-        shutil.copytree(base, data_dir, symlinks=True)
+        shutil.rmtree(data_dir)
+        shutil.copytree(before, data_dir, symlinks=True)
         (data_dir / "depot" / INCREMENTAL_SOURCE / newest.name).symlink_to(newest)
         log(f"échelle {scale:g} : actualisation après le dépôt de {newest.name} {i + 1}/{repetitions}...")
         runs.append(refresh(data_dir))

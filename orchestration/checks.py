@@ -108,6 +108,10 @@ def _validite(source: str) -> AssetChecksDefinition:
         con = _open(entrepot)
         try:
             files = fichiers_a_valider(con, source, entrepot.published)
+            if not files:  # its published files were validated before their publication
+                return AssetCheckResult(passed=True, description=f"Aucune extraction nouvelle de {source} : rien à "
+                                        "valider (les fichiers publiés l'ont été avant leur publication).",
+                                        metadata={"resume": "aucune extraction nouvelle", "fichiers_valides": 0})
             resultat = valider(con, source, files)
         finally:
             con.close()

@@ -66,10 +66,9 @@ def _environment() -> None:
     s = settings()
     os.environ["OBSERVATOIRE_ENTREPOT"] = str(s.warehouse)
     os.environ.setdefault("DAGSTER_HOME", str(s.data_dir / "dagster"))
-    home = Path(os.environ["DAGSTER_HOME"])
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    from .instance_dagster import prepare_home
+
+    prepare_home(Path(os.environ["DAGSTER_HOME"]))
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
 

@@ -5,8 +5,10 @@ prepare it); nothing here runs `dbt parse` at import time.
 """
 
 
+import graphlib
 import hashlib
 import importlib.metadata
+import json
 import os
 import shutil
 import sys
@@ -21,11 +23,12 @@ from dagster import (
     Definitions,
     MaterializeResult,
     MetadataValue,
+    Output,
     asset,
     define_asset_job,
     in_process_executor,
 )
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
 from .checks import ASSET_CHECKS
@@ -154,21 +157,85 @@ class DbtCli(DbtCliResource):
         return None
 
 
+def unchanged_nodes(manifest: dict, new_sources: set[str], calendar_moved: bool) -> list[str]:
+    """The models, seeds and data tests an incremental build can skip: those whose inputs did not change.
+
+    What changes is known before dbt runs: the staging models of the sources that received files, and,
+    when the latest extraction date moved, the calendar (the stock date of the current year) -- then
+    everything downstream of them. A data test runs when one of the nodes it reads is rebuilt (a
+    relationship test of a rebuilt model towards a seed included)."""
+    nodes = manifest["nodes"]
+    roots = [uid for uid, n in nodes.items() if n["resource_type"] == "model" and (
+        any(dep.startswith("source.") and dep.rsplit(".", 1)[1] in new_sources for dep in n["depends_on"]["nodes"])
+        or (calendar_moved and n["name"] == "int_calendrier__annees"))]
+    rebuilt, todo = set(), list(roots)
+    while todo:
+        uid = todo.pop()
+        if uid not in rebuilt:
+            rebuilt.add(uid)
+            todo.extend(c for c in manifest["child_map"].get(uid, []) if c.startswith("model."))
+    tested = {uid for uid, n in nodes.items() if n["resource_type"] == "test"
+              and rebuilt.intersection(n["depends_on"]["nodes"])}
+    return sorted(uid for uid, n in nodes.items()
+                  if n["resource_type"] in ("model", "seed", "test") and uid not in rebuilt | tested)
+
+
+def _what_changed(con, manifest: dict) -> tuple[set[str], bool]:
+    """Sources with files loaded since the last dbt build; whether the latest extraction date moved."""
+    new_sources = {r[0] for r in con.execute(
+        f"SELECT DISTINCT source FROM raw.journal_chargements WHERE statut = 'CHARGE' "
+        f"AND charge_le > (SELECT max(construit_le) FROM {BUILD_LEDGER})").fetchall()}
+    calendar = next(f'"{n["schema"]}"."{n["alias"]}"' for n in manifest["nodes"].values()
+                    if n["name"] == "int_calendrier__annees")
+    moved = con.execute(
+        "SELECT (SELECT max(date_extraction) FROM raw.journal_chargements WHERE statut = 'CHARGE') "
+        f"IS DISTINCT FROM (SELECT max(date_stock) FROM {calendar})").fetchone()[0]
+    return new_sources, moved
+
+
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT)
 def observatoire_dbt(context: AssetExecutionContext, dbt: DbtCli, entrepot: Entrepot):
     """Seeds, models and their data tests, in one `dbt build` (the unit tests of the formulas run in `make test`).
 
-    Staging models are incremental (only the keys of newly loaded files are read again); when the dbt project
-    changed since the last build, or on the first one, everything is rebuilt (`--full-refresh`)."""
+    When the dbt project changed since the last build, or on the first one, everything is rebuilt
+    (`--full-refresh`). Otherwise the build is incremental: only what depends on the newly loaded files is
+    rebuilt and tested (`unchanged_nodes`), and staging models read again only the keys of those files."""
     fingerprint = dbt_project_fingerprint()
     con = entrepot.connect()  # dbt must build on the working copy, never on an empty new file
     try:
         incremental = last_build_fingerprint(con) == fingerprint
+        if incremental:
+            manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
+            new_sources, calendar_moved = _what_changed(con, manifest)
     finally:
         con.close()
-    args = ["build", "--exclude", "test_type:unit", *([] if incremental else ["--full-refresh"])]
-    context.log.info("Construction dbt " + ("incrémentale (projet inchangé depuis la dernière construction)"
-                                            if incremental else "complète (--full-refresh)"))
+    args, skipped = ["build", "--exclude", "test_type:unit"], []
+    if incremental and not context.is_subset:  # a subset chosen in the Dagster UI is built as chosen
+        skipped = unchanged_nodes(manifest, new_sources, calendar_moved)
+        # indirect selection "empty": excluding a node must not take away the tests of rebuilt models reading it
+        names = [manifest["nodes"][uid]["name"] for uid in skipped]
+        args = ["build", "--exclude", " ".join(["test_type:unit", *names]), "--indirect-selection", "empty"]
+        context.log.info(
+            "Construction dbt incrémentale (projet inchangé depuis la dernière construction) : sources ayant "
+            f"reçu des fichiers : {', '.join(sorted(new_sources)) or 'aucune'} ; date de la dernière extraction "
+            f"{'déplacée' if calendar_moved else 'inchangée'} ; {len(skipped)} modèles, seeds et tests inchangés "
+            "non reconstruits.")
+    elif not incremental:
+        args.append("--full-refresh")
+        context.log.info("Construction dbt complète (--full-refresh)")
+    # Unchanged tables are current: reported as such (before the rebuilt ones, which may read them: Dagster
+    # wants a multi-asset's outputs in dependency order), so that publication and the checks downstream run.
+    translator, tables = DagsterDbtTranslator(), {uid for uid in skipped if not uid.startswith("test.")}
+    order = graphlib.TopologicalSorter({uid: tables.intersection(manifest["parent_map"][uid]) for uid in tables})
+    for uid in order.static_order():
+        key = translator.get_asset_key(manifest["nodes"][uid])
+        yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
+                     metadata={"reconstruit": False,
+                               "motif": "entrées inchangées depuis la construction précédente : table conservée"})
+    if skipped and len(skipped) == sum(n["resource_type"] in ("model", "seed", "test")
+                                       for n in manifest["nodes"].values()):
+        context.log.info("Rien à reconstruire : dbt n'est pas lancé.")
+        return
     invocation = dbt.cli(args, context=context)
     yield from invocation.stream()
     _keep_partial_parse(invocation.target_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from functools import cached_property
 from pathlib import Path
@@ -45,3 +46,50 @@ def test_the_dbt_resource_skips_only_what_a_refresh_does_not_use():
                "dbt_executable": str(Path(sys.executable).parent / "dbt")}
     assert DbtCli(**options)._cli_version == DbtCliResource(**options)._cli_version
     assert DbtCli(**options)._initialize_dbt_core_adapter(["build"]) is None
+
+
+
+def _manifest() -> dict:
+    from orchestration.definitions import DBT_PROJECT
+
+    ensure_dbt_manifest()
+    return json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
+
+
+def _names(uids) -> set[str]:
+    return {uid.split(".")[2] for uid in uids}  # model.observatoire.<name>, test.observatoire.<name>.<hash>
+
+
+def _skipped(new_sources: set[str], calendar_moved: bool) -> set[str]:
+    from orchestration.definitions import unchanged_nodes
+
+    return _names(unchanged_nodes(_manifest(), new_sources, calendar_moved))
+
+
+def test_an_incremental_build_skips_what_does_not_depend_on_the_new_files():
+    every = _names(_manifest()["nodes"])
+    skipped = _skipped({"sne_demandes"}, calendar_moved=False)
+    # what reads the new SNE file is rebuilt and tested, down to the portraits and their diffusion...
+    for rebuilt in ("stg_sne__demandes", "int_sne__demandes_en_cours", "int_sne__attributions", "sne_indicateurs",
+                    "portrait_territoire", "diffusion_portrait_epci", "indicateurs_plan",
+                    "not_null_stg_sne__demandes_numero_unique",
+                    "relationships_stg_sne__demandes_code_commune_residence__code_commune__ref_communes_"):
+        assert rebuilt in every and rebuilt not in skipped, rebuilt
+    # ...the other sources, the geography and the seeds (unchanged project) are not, nor their tests
+    for kept in ("stg_fsl__demandes_aide", "int_fsl__decisions", "fsl_indicateurs", "stg_sne__attributions",
+                 "int_ccapex__procedures", "int_calendrier__annees", "int_geo__zones_annees", "communes",
+                 "not_null_stg_fsl__demandes_aide_numero_dossier", "unique_communes_code_commune"):
+        assert kept in skipped, kept
+
+
+def test_a_moved_latest_extraction_date_rebuilds_every_theme_of_the_current_year():
+    skipped = _skipped({"sne_demandes"}, calendar_moved=True)
+    for rebuilt in ("int_calendrier__annees", "int_geo__zones_annees", "fsl_indicateurs", "ccapex_indicateurs",
+                    "dalo_indicateurs"):
+        assert rebuilt not in skipped, rebuilt
+    assert {"int_fsl__decisions", "stg_fsl__demandes_aide", "communes"} <= skipped
+
+
+def test_nothing_new_skips_every_model_seed_and_test():
+    every = _names(uid for uid, n in _manifest()["nodes"].items() if n["resource_type"] in ("model", "seed", "test"))
+    assert _skipped(set(), calendar_moved=False) == every

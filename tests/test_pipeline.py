@@ -60,11 +60,14 @@ def test_refreshing_again_changes_nothing(demo):
     def snapshot(c):
         return ([c.execute(f"SELECT count(*) FROM raw.{n}").fetchone()[0] for n in SOURCES],
                 c.execute("SELECT fichier, statut, nb_lignes_chargees FROM raw.journal_chargements "
-                          "ORDER BY fichier").fetchall())
+                          "ORDER BY fichier").fetchall(),
+                c.execute("SELECT sum(hash(p)) FROM diffusion.portrait_territoire p").fetchone())
     before = snapshot(con)
     con.close()
     demo.observatoire("actualiser")
     assert snapshot(published(demo)) == before
+    log = max((demo.data_dir / "journaux").glob("actualisation_*.log"), key=lambda p: p.stat().st_mtime)
+    assert "Rien à reconstruire" in log.read_text(encoding="utf-8")  # no new file: dbt is not even started
 
 
 @pytest.fixture(scope="module")

@@ -51,12 +51,27 @@ def test_a_blocking_failure_leaves_the_published_file_unchanged(demo):
     assert "Publication bloquée" in html
 
 
-@pytest.mark.parametrize("delay", [2, 8, 25])
-def test_killing_the_refresh_leaves_the_published_file_unchanged(demo, delay):
+def _started_since(pattern, since: float) -> bool:
+    return any(p.stat().st_mtime >= since for p in pattern[0].glob(pattern[1]))
+
+
+@pytest.mark.parametrize("moment", ["demarrage", "ingestion", "dbt"])
+def test_killing_the_refresh_leaves_the_published_file_unchanged(demo, moment):
+    from orchestration.settings import PROJECT_DIR
+
     before = checksum(demo.published)
+    started = time.time()
+    reached = {  # the refresh is killed as soon as it has reached this moment
+        "demarrage": lambda: time.time() - started > 2,
+        "ingestion": lambda: _started_since((demo.data_dir / "entrepot", "*.duckdb"), started),  # working copy
+        "dbt": lambda: _started_since((PROJECT_DIR / "target", "observatoire_dbt-*"), started),
+    }[moment]
     process = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "actualiser"], env=demo.env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    time.sleep(delay)
+    while not reached():
+        assert process.poll() is None, f"the refresh ended before reaching {moment}"
+        assert time.time() - started < 300
+        time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)  # the refresh and its children (dbt), as a crash would
     process.wait()
     assert checksum(demo.published) == before and readable(demo.published)

@@ -493,6 +493,21 @@ def test_validite_check_results_and_report(tmp_path, warehouse):
     assert bad in report["controles"]["raw/fsl:validite"]["resultats"][0]["fichiers"]
 
 
+def test_validite_has_nothing_to_validate_once_every_file_is_published(tmp_path, warehouse, monkeypatch):
+    import shutil
+
+    import orchestration.checks as checks
+
+    warehouse.clean_history("fsl")
+    resources = {"entrepot": entrepot(tmp_path, warehouse)}
+    (tmp_path / "publie").mkdir()
+    shutil.copy(warehouse.path, resources["entrepot"].published)  # the files of the last refresh, published
+    monkeypatch.setattr(checks, "valider", lambda *a, **k: pytest.fail("GX run with no new file"))
+    result = check(["raw", "fsl"], "validite")(build_asset_check_context(resources=resources))
+    assert result.passed and result.metadata["fichiers_valides"].value == 0
+    assert "Aucune extraction nouvelle" in result.description
+
+
 def test_warning_only_check_gives_warn(tmp_path, warehouse):
     warehouse.add_file("pppi", date(2021, 10, 15), [clean_row("pppi", i) for i in range(10)],
                        loaded_at=datetime(2021, 10, 20))

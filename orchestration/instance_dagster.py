@@ -1,0 +1,99 @@
+"""The Dagster instance of the observatory: run history in DAGSTER_HOME, shared by `observatoire actualiser`
+and `make dev` (the UI shows the command line's runs).
+
+Dagster's SQLite event log opens a new SQLAlchemy engine and connection for every event it stores (4 to 5 per
+event: run shard, index shard, asset tables). A refresh stores about 1,600 events (one per dbt model, seed
+and test, plus logs): 11 s of a 53 s refresh at scale 1, profiled. `EventLogSqlite` keeps one engine per
+shard open instead; the files, their schema and their durability are Dagster's own.
+
+`python -m orchestration.instance_dagster` prepares DAGSTER_HOME (used by `make dev`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    SqliteEventLogStorage,
+)
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection, Engine
+
+OPEN_SHARDS = 8  # the index shard and the runs being written or viewed; older engines are disposed
+
+
+def dagster_yaml(home: Path) -> str:
+    return f"""\
+# Written by orchestration/instance_dagster.py (rewritten when it differs).
+telemetry:
+  enabled: false
+event_log_storage:  # Dagster's default place for the event log, with the class below
+  module: orchestration.instance_dagster
+  class: EventLogSqlite
+  config:
+    base_dir: {json.dumps(str(home.resolve() / "history" / "runs"))}
+"""
+
+
+class EventLogSqlite(SqliteEventLogStorage):
+    """Dagster's SQLite event log with one engine kept open per shard (run or index database)."""
+
+    def __init__(self, base_dir: str, inst_data=None):
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        super().__init__(base_dir, inst_data=inst_data)
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value) -> EventLogSqlite:
+        return cls(inst_data=inst_data, **config_value)
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        with self._db_lock:
+            engine = self._engines.get(shard)
+            if engine is None:  # pooled connections, kept open between events
+                engine = create_engine(self.conn_string_for_shard(shard), connect_args={
+                    "timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
+                if shard not in self._initialized_dbs:
+                    self._initdb(engine)
+                    self._initialized_dbs.add(shard)
+                self._engines[shard] = engine
+                while len(self._engines) > OPEN_SHARDS:
+                    self._engines.popitem(last=False)[1].dispose()
+            self._engines.move_to_end(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    def _dispose_engines(self) -> None:
+        with self._db_lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+
+    def wipe(self) -> None:
+        self._dispose_engines()  # the run databases are deleted: no connection may outlive them
+        super().wipe()
+
+    def dispose(self) -> None:
+        self._dispose_engines()
+        super().dispose()
+
+
+def prepare_home(home: Path) -> None:
+    """Create DAGSTER_HOME and its dagster.yaml."""
+    home.mkdir(parents=True, exist_ok=True)
+    config, wanted = home / "dagster.yaml", dagster_yaml(home)
+    if not config.exists() or config.read_text(encoding="utf-8") != wanted:
+        config.write_text(wanted, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if "DAGSTER_HOME" not in os.environ:
+        sys.exit("DAGSTER_HOME n'est pas défini.")
+    prepare_home(Path(os.environ["DAGSTER_HOME"]))
