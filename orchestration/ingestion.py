@@ -232,9 +232,15 @@ class Loader:
                 source VARCHAR NOT NULL, fichier VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
                 ligne BIGINT, colonne VARCHAR, valeur VARCHAR, motif VARCHAR NOT NULL,
                 charge_le TIMESTAMP NOT NULL)""")
+        self.con.execute("""
+            CREATE TABLE IF NOT EXISTS raw.empreintes_fichiers (
+                source VARCHAR NOT NULL, fichier VARCHAR NOT NULL, taille_octets BIGINT NOT NULL,
+                modifie_ns BIGINT NOT NULL, sha256 VARCHAR NOT NULL, PRIMARY KEY (source, fichier))""")
         comments = {
             "raw.journal_chargements": "Journal des fichiers d'extraction traités : chargés, refusés ou doublons",
             "raw.rejets": "Lignes mises en quarantaine : fichier, ligne, colonne, valeur et motif du rejet",
+            "raw.empreintes_fichiers": "Empreinte sha256 de chaque fichier du dépôt, avec sa taille et sa date de "
+                                       "modification : un fichier inchangé n'est pas relu pour être reconnu",
         }
         for table, text in comments.items():
             self.con.execute(f"COMMENT ON TABLE {table} IS {_sql_str(text)}")
@@ -274,8 +280,9 @@ class Loader:
         files = [p for p in folder.glob("*") if p.is_file() and not p.name.startswith(".")] \
             if folder.exists() else []
         files.sort(key=lambda p: (extraction_date(p.name) or date.min, p.name))
+        shas = self._shas(source, files)
         if self.workers < 2 or len(files) < 2:
-            return [r for p in files if (r := self.load_file(source, p)) is not None]
+            return [r for p in files if (r := self.load_file(source, p, shas[p])) is not None]
         # Files are loaded a few at a time, each on its own connection (a small file keeps one core busy
         # with Python and statement overheads); appends to the same tables do not conflict in DuckDB. A file
         # with the same content as an earlier one of the batch waits for it, so that it is seen as a duplicate.
@@ -292,7 +299,6 @@ class Loader:
 
         try:
             with ThreadPoolExecutor(self.workers) as pool:
-                shas = dict(zip(files, pool.map(sha256_file, files), strict=True))
                 first: dict[str, Path] = {}
                 for path in files:
                     first.setdefault(shas[path], path)
@@ -303,6 +309,24 @@ class Loader:
                 workers.get().con.close()
         results |= {path: self.load_file(source, path, shas[path]) for path in files if path not in results}
         return [r for path in files if (r := results[path]) is not None]
+
+    def _shas(self, source: Source, files: list[Path]) -> dict[Path, str]:
+        """The sha256 of each file. A file already hashed, with the same size and modification time, is not
+        read again (at scale 100 the dépôt weighs 20 GB, read in full by every refresh otherwise)."""
+        known = {(f, size, mtime): sha for f, size, mtime, sha in self.con.execute(
+            "SELECT fichier, taille_octets, modifie_ns, sha256 FROM raw.empreintes_fichiers WHERE source = ?",
+            [source.name]).fetchall()}
+        stats = {p: p.stat() for p in files}
+        shas = {p: known.get((p.name, st.st_size, st.st_mtime_ns)) for p, st in stats.items()}
+        todo = [p for p, sha in shas.items() if sha is None]
+        with ThreadPoolExecutor(max(self.workers, 1)) as pool:
+            shas |= dict(zip(todo, pool.map(sha256_file, todo), strict=True))
+        if todo:
+            self.con.execute("INSERT OR REPLACE INTO raw.empreintes_fichiers SELECT ?, unnest(?), unnest(?), "
+                             "unnest(?), unnest(?)", [source.name, [p.name for p in todo],
+                                                      [stats[p].st_size for p in todo],
+                                                      [stats[p].st_mtime_ns for p in todo], [shas[p] for p in todo]])
+        return shas
 
     def load_file(self, source: Source, path: Path, sha: str | None = None) -> FileResult | None:
         sha = sha or sha256_file(path)

@@ -60,6 +60,23 @@ def test_same_file_twice_loads_nothing_twice(warehouse, tmp_path):
     assert (warehouse.execute("SELECT count(*) FROM raw.fsl").fetchone(), ledger(warehouse)) == before
 
 
+def test_an_unchanged_file_is_not_read_again_and_a_rewritten_one_is(warehouse, tmp_path, monkeypatch):
+    import os
+
+    import orchestration.ingestion as ingestion
+
+    path = write_csv(tmp_path / "fsl" / NAME, [fsl_row()])
+    load(warehouse, tmp_path)
+    read = []
+    monkeypatch.setattr(ingestion, "sha256_file", lambda p: read.append(p.name) or hashlib.sha256(
+        p.read_bytes()).hexdigest())
+    assert load(warehouse, tmp_path) == [] and read == []  # same name, size and modification time
+    write_csv(path, [fsl_row(**{"N° dossier": "FSL-2024-000999"})])  # corrected in place, same size
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1))
+    [result] = load(warehouse, tmp_path)
+    assert read == [NAME] and result.statut == "CHARGE"
+
+
 def test_same_content_under_another_name_is_a_duplicate(warehouse, tmp_path):
     path = write_csv(tmp_path / "fsl" / NAME, [fsl_row()])
     (tmp_path / "fsl" / "fsl_2024-03_extrait_2024-04-05 (2).csv").write_bytes(path.read_bytes())
