@@ -475,8 +475,9 @@ def markdown(results: list[Echelle], repetitions: int) -> str:
             inc = _median(e.incrementales)
             lines += ["", "## Actualisation incrémentale", "",
                       f"À l'échelle {e.echelle:g}, après une actualisation complète sans lui, dépôt d'une nouvelle "
-                      f"extraction mensuelle (`{e.fichier_incremental}`) puis actualisation, sur une copie de "
-                      f"l'état sans lui à chaque mesure ({len(e.incrementales)} mesure(s) : "
+                      f"extraction mensuelle (`{e.fichier_incremental}`) puis actualisation ; avant chaque mesure, "
+                      f"l'état sans lui est remis en place dans le même dossier, comme en exploitation "
+                      f"({len(e.incrementales)} mesure(s) : "
                       + ", ".join(_fmt(a.duree_s) for a in e.incrementales) + ").", "",
                       "| | durée | " + " | ".join(STAGE_LABELS[s] for s in STAGES) + " | pic mémoire |",
                       "|---|---|" + "---|" * (len(STAGES) + 1),
