@@ -78,7 +78,10 @@ def cmd_generer_demo(args: argparse.Namespace) -> int:
     _pseudonymisation_key(create=True)
     s = settings()
     start = time.perf_counter()
-    counts = generate(s.depot_dir, echelle=args.echelle, graine=args.graine, jusqua=args.jusqua)
+    try:
+        counts = generate(s.depot_dir, echelle=args.echelle, graine=args.graine, jusqua=args.jusqua)
+    except ValueError as e:  # arguments the generator refuses (French messages)
+        raise ConfigurationError(str(e)) from None
     print(f"Extractions de démonstration écrites dans {s.depot_dir} en {time.perf_counter() - start:.1f} s :")
     for name, n in counts.items():
         print(f"  {name:<18} {n:>12,} lignes".replace(",", " "))

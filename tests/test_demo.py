@@ -387,6 +387,48 @@ def test_default_period_ends_with_last_complete_month(tmp_path):
     assert [p.name[4:11] for p in files(tmp_path, "fsl")] == ["2018-01", "2018-02", "2018-03"]
 
 
+EXTRACTED = re.compile(r"_extrait_(\d{4})-(\d{2})-(\d{2})\.")
+
+
+def _extraction_dates(depot: Path) -> dict[str, date]:
+    """Extraction dates read from the written file names (the ingestion's own rule is not used)."""
+    found = {}
+    for path in depot.rglob("*.*"):
+        found[path.name] = date(*map(int, EXTRACTED.search(path.name).groups()))
+    return found
+
+
+def test_default_period_writes_no_extract_dated_after_today(tmp_path):
+    # 2 December: November's monthly files are extracted on 5 December, so the demo stops at October.
+    today = date(2026, 12, 2)
+    generate(tmp_path, echelle=0.01, progress=False, today=today, sources=("fsl", "dalo", "pppi"))
+    dates = _extraction_dates(tmp_path)
+    assert max(dates.values()) <= today
+    assert "fsl_2026-10_extrait_2026-11-05.csv" in dates and "dalo_2026-T3_extrait_2026-10-10.xlsx" in dates
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, d) for d in (1, 4, 5, 6, 31)]
+                         + [date(2026, 10, d) for d in (9, 10, 14, 15)] + [date(2027, 1, 1)])
+def test_default_period_is_the_last_month_extracted_by_today(today):
+    """On any day, the default last month writes nothing dated after today, and the month after it would."""
+    from orchestration.demo.generator import MODULES, last_month_extracted_by
+    from orchestration.demo.periods import FIRST_MONTH
+
+    def planned(last: int) -> list[date]:
+        return [date(*map(int, EXTRACTED.search(spec.name).groups()))
+                for module in MODULES for spec in module.plan(FIRST_MONTH, last)]
+
+    last = last_month_extracted_by(today)
+    assert max(planned(last)) <= today
+    assert max(planned(last + 1)) > today
+
+
+def test_a_month_whose_extracts_are_not_yet_dated_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="datées après aujourd'hui .* dernier mois possible : 2026-10"):
+        generate(tmp_path, jusqua="2026-11", progress=False, today=date(2026, 12, 2))
+    assert not any(tmp_path.iterdir())
+
+
 # ------------------------------------------------------------------------------------------------ calibration
 
 

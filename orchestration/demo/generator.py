@@ -10,8 +10,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import ccapex, dalo, fsl, pppi, sne
-from .common import geography, release_memory
-from .periods import FIRST_MONTH, default_last_month, month_label, parse_month
+from .common import geography, month_index, release_memory
+from .periods import FIRST_MONTH, FileSpec, month_label, parse_month
 from .writer import Writer
 
 # Source modules (each with plan() and produce()), in writing order; sne last (it holds the most memory).
@@ -21,10 +21,26 @@ DUCKDB_THREADS = 1  # DuckDB threads per writer (one file per thread is faster)
 SOURCE_ORDER = ("fsl", "dalo", "sne_demandes", "sne_attributions", "pppi", "ccapex")
 
 
+def _extracted_after(today: date, last: int, sources: set[str]) -> list[FileSpec]:
+    """The files up to month ``last`` whose extraction date is after ``today``."""
+    return [spec for module in MODULES for spec in module.plan(FIRST_MONTH, last)
+            if spec.source in sources and spec.extracted > today]
+
+
+def last_month_extracted_by(today: date, sources: set[str] | None = None) -> int:
+    """The last month whose files (monthly, quarterly, PPPI) all carry an extraction date on or before ``today``:
+    a monthly file is extracted on the 5th of the next month, a quarterly one on the 10th after the quarter."""
+    last = month_index(today.year, today.month) - 1
+    while last >= FIRST_MONTH and _extracted_after(today, last, set(sources or SOURCE_ORDER)):
+        last -= 1
+    return last
+
+
 def generate(depot_dir: Path, echelle: float = 1.0, graine: int = 62, jusqua: str | None = None,
              progress: bool = True, today: date | None = None,
              sources: tuple[str, ...] | None = None) -> dict[str, int]:
-    """Write demo extracts for January 2018 to ``jusqua`` (AAAA-MM; default: the last complete month) into
+    """Write demo extracts for January 2018 to ``jusqua`` (AAAA-MM; default: the last month whose files are all
+    extracted by ``today``, so that no file carries a future extraction date; a later ``jusqua`` is refused) into
     ``depot_dir/<source>/``. Returns the number of rows written per source.
 
     Deterministic: the same arguments give the same bytes. ``echelle`` multiplies the volumes (1 = the
@@ -32,15 +48,20 @@ def generate(depot_dir: Path, echelle: float = 1.0, graine: int = 62, jusqua: st
     """
     if not echelle > 0:
         raise ValueError(f"échelle invalide « {echelle} » : un nombre strictement positif est attendu")
-    last = parse_month(jusqua) if jusqua else default_last_month(today)
-    if last < FIRST_MONTH:
-        raise ValueError(f"« {jusqua} » est antérieur au premier mois généré ({month_label(FIRST_MONTH)})")
-    geography()  # fail early, with a French message, if the geography seeds are missing
-    depot_dir = Path(depot_dir)
     wanted = set(sources or SOURCE_ORDER)
     unknown = wanted - set(SOURCE_ORDER)
     if unknown:
         raise ValueError(f"sources inconnues : {', '.join(sorted(unknown))}")
+    today = today or date.today()
+    last = parse_month(jusqua) if jusqua else last_month_extracted_by(today, wanted)
+    if last < FIRST_MONTH:
+        raise ValueError(f"« {jusqua} » est antérieur au premier mois généré ({month_label(FIRST_MONTH)})")
+    if late := _extracted_after(today, last, wanted):
+        raise ValueError(
+            f"« {jusqua} » produirait des extractions datées après aujourd'hui ({today:%d/%m/%Y}), par exemple "
+            f"{late[0].name} ; dernier mois possible : {month_label(last_month_extracted_by(today, wanted))}")
+    geography()  # fail early, with a French message, if the geography seeds are missing
+    depot_dir = Path(depot_dir)
     counts = {s: 0 for s in SOURCE_ORDER if s in wanted}
     modules = [m for m in MODULES if {s.source for s in m.plan(FIRST_MONTH, last)} & wanted]
     total = sum(1 for m in modules for s in m.plan(FIRST_MONTH, last) if s.source in wanted)

@@ -39,12 +39,6 @@ def parse_month(value: str) -> int:
     return month_index(y, m)
 
 
-def default_last_month(today: date | None = None) -> int:
-    """The last complete month before today."""
-    today = today or date.today()
-    return month_index(today.year, today.month) - 1
-
-
 def month_label(m: int) -> str:
     y, mo = month_of(m)
     return f"{y:04d}-{mo:02d}"
