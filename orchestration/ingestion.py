@@ -18,11 +18,14 @@ import codecs
 import csv
 import difflib
 import hashlib
+import re
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from queue import Queue
+from xml.etree import ElementTree
 
 import duckdb
 
@@ -35,6 +38,31 @@ PARALLEL_FILES = 2  # files of a source loaded at once (the machines have 2 core
 STRUCTURAL_INVALID_SHARE = 0.5
 HEADER_SEARCH_ROWS = 20  # an .xlsx may carry title rows above its header
 HEADER_SEARCH_COLUMNS = 100
+# Longest record accepted (a CSV line, or the cells of an .xlsx row): a longer one is quarantined, its value
+# never copied. Real extracts stay under 1 KB a line; the limit keeps a runaway field (an unclosed quote, a
+# pasted document) out of the warehouse and out of the reader's memory.
+MAX_LINE_BYTES = 65_536
+
+
+def _number(n: int) -> str:
+    """An integer the French way: 65 536."""
+    return f"{n:,}".replace(",", " ")
+
+
+LONG_LINE = f"ligne trop longue (plus de {_number(MAX_LINE_BYTES)} octets)"
+# A quarantined value is copied into raw.rejets (and a refusal's message) up to this length, never beyond.
+MAX_COPIED_VALUE = 200
+
+
+def _copied(value: str) -> str:
+    """SQL: the value as copied into raw.rejets (NULL when longer than MAX_COPIED_VALUE)."""
+    return f"CASE WHEN length({value}) <= {MAX_COPIED_VALUE} THEN {value} END"
+
+
+def _not_copied(value: str) -> str:
+    """SQL: what a reason adds when its value is too long to be copied."""
+    return (f"CASE WHEN length({value}) > {MAX_COPIED_VALUE} THEN ' (valeur de ' || length({value}) "
+            "|| ' caractères, non recopiée)' ELSE '' END")
 
 
 class ExtractError(Exception):
@@ -70,11 +98,20 @@ def _position(data: bytes, offset: int, line_offset: int, line_start: int) -> tu
     return line, column
 
 
-def detect_encoding(path: Path) -> str:
-    """'utf-8' or 'CP1252'; anything else is refused with the line and column of the first bad byte."""
+@dataclass(frozen=True)
+class TextScan:
+    """What one pass over a text file's bytes tells: its encoding and its number of physical lines."""
+
+    encoding: str  # 'utf-8' or 'CP1252'
+    lines: int  # the lines a text editor shows (a last line without line end counts)
+
+
+def scan_text(path: Path) -> TextScan:
+    """Encoding ('utf-8' or 'CP1252') and physical line count of a text file; anything other than UTF-8 or
+    Windows-1252 is refused with the line and column of the first bad byte."""
     name = path.name
     utf8 = codecs.getincrementaldecoder("utf-8")("strict")
-    lines, col_base = 1, 0
+    lines, col_base, last = 1, 0, b"\n"
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             nul = chunk.find(b"\x00")
@@ -88,18 +125,28 @@ def detect_encoding(path: Path) -> str:
                 utf8.decode(chunk)
             except UnicodeDecodeError:
                 return _check_cp1252(path)
-            lines += chunk.count(b"\n")
-            last_nl = chunk.rfind(b"\n")
-            col_base = len(chunk) - last_nl - 1 if last_nl >= 0 else col_base + len(chunk)
+            lines, col_base, last = _advance(chunk, lines, col_base)
     try:
         utf8.decode(b"", final=True)
     except UnicodeDecodeError:
         return _check_cp1252(path)
-    return "utf-8"
+    return TextScan("utf-8", lines - (last == b"\n"))
 
 
-def _check_cp1252(path: Path) -> str:
-    lines, col_base = 1, 0
+def detect_encoding(path: Path) -> str:
+    """'utf-8' or 'CP1252'; anything else is refused with the line and column of the first bad byte."""
+    return scan_text(path).encoding
+
+
+def _advance(chunk: bytes, lines: int, col_base: int) -> tuple[int, int, bytes]:
+    """Line count and column of the next chunk's first byte after ``chunk``; its last byte."""
+    last_nl = chunk.rfind(b"\n")
+    col_base = len(chunk) - last_nl - 1 if last_nl >= 0 else col_base + len(chunk)
+    return lines + chunk.count(b"\n"), col_base, chunk[-1:]
+
+
+def _check_cp1252(path: Path) -> TextScan:
+    lines, col_base, last = 1, 0, b"\n"
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             try:
@@ -110,10 +157,8 @@ def _check_cp1252(path: Path) -> str:
                     f"{path.name} : encodage non reconnu, octet 0x{chunk[e.start]:02X} invalide ligne {line}, "
                     f"colonne {col} (attendu : UTF-8 ou Windows-1252)."
                 ) from None
-            lines += chunk.count(b"\n")
-            last_nl = chunk.rfind(b"\n")
-            col_base = len(chunk) - last_nl - 1 if last_nl >= 0 else col_base + len(chunk)
-    return "CP1252"
+            lines, col_base, last = _advance(chunk, lines, col_base)
+    return TextScan("CP1252", lines - (last == b"\n"))
 
 
 def _csv_header(path: Path, encoding: str) -> list[str]:
@@ -133,14 +178,39 @@ def _csv_header(path: Path, encoding: str) -> list[str]:
     return [f.strip() for f in fields]
 
 
+def _records(path: Path, encoding: str, until: int | None = None):
+    """(first line, last line, fields) of each non-empty data record, as a text editor numbers lines; quoting
+    as DuckDB's reader reads it (``;``, ``"``, doubled quotes). Stops after line ``until``."""
+    csv.field_size_limit(2**31 - 1)  # an over-long field is what some callers look for
+    with open(path, encoding="utf-8-sig" if encoding == "utf-8" else "cp1252", newline="") as f:
+        reader = csv.reader(f, delimiter=";", quotechar='"', strict=False)
+        end = 0
+        for fields in reader:
+            start, end = end + 1, reader.line_num
+            if until is not None and start > until:
+                return
+            if fields and start > 1:
+                yield start, end, fields
+
+
+def _line_of(error: Exception) -> str:
+    """' (ligne N)' when DuckDB's message names a line of the file (not "LINE 1:" of its SQL); its English text
+    is never shown."""
+    found = re.search(r"\bline (\d+)\b(?!:)", str(error))
+    return f" (ligne {found.group(1)})" if found else ""
+
+
 def map_header(file_name: str, source: Source, header: list[str], line: int) -> tuple[dict[int, Column], list[str]]:
     """Match the file's header to the specification: position -> column, plus warnings."""
     expected = {normalise_header(c.header): c for c in source.columns}
     mapping: dict[int, Column] = {}
     seen: dict[str, int] = {}
-    warnings = []
+    warnings, unnamed = [], []
     for i, h in enumerate(header):
         norm = normalise_header(h)
+        if not norm:  # Excel's CSV export writes ";;" after the last column: unnamed, never a duplicate
+            unnamed.append(i + 1)
+            continue
         if norm in seen:
             raise ExtractError(
                 f"{file_name} : colonne « {h} » en double ligne {line}, colonnes {seen[norm] + 1} et {i + 1}."
@@ -150,6 +220,11 @@ def map_header(file_name: str, source: Source, header: list[str], line: int) -> 
             mapping[i] = expected[norm]
         elif h:
             warnings.append(f"colonne supplémentaire « {h} » (ligne {line}, colonne {i + 1}) ignorée")
+    if unnamed and unnamed == list(range(unnamed[0], len(header) + 1)) and len(unnamed) > 1:
+        warnings.append(f"{len(unnamed)} colonnes sans nom en fin de ligne (ligne {line}, colonnes {unnamed[0]} "
+                        f"à {unnamed[-1]}) ignorées")
+    else:
+        warnings += [f"colonne sans nom (ligne {line}, colonne {i}) ignorée" for i in unnamed]
     found = {c.name for c in mapping.values()}
     for c in source.columns:
         if c.stored and c.name not in found:
@@ -367,7 +442,8 @@ class Loader:
 
     def _read_file(self, source: Source, path: Path, extracted: date) -> tuple[dict[int, Column], list[str]]:
         """Read the file into the temp table ``_fichier``: only stored columns (identifiers already
-        transformed) and ``_ligne``; structural row errors into ``_rejets_structure``."""
+        transformed) and ``_ligne``, the line a text editor shows; structural row errors into
+        ``_rejets_structure``."""
         suffix = path.suffix.lower()
         if suffix not in {f".{x}" for x in source.formats}:
             raise ExtractError(
@@ -376,7 +452,8 @@ class Loader:
         if suffix == ".xlsx":
             load_extension(self.con, "excel")
             return self._read_xlsx(source, path, extracted)
-        encoding = detect_encoding(path)
+        scan = scan_text(path)
+        encoding = scan.encoding
         if encoding == "CP1252":
             load_extension(self.con, "encodings")
         header = _csv_header(path, encoding)
@@ -386,24 +463,30 @@ class Loader:
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
         self.con.execute("DROP TABLE IF EXISTS _rejets_csv; DROP TABLE IF EXISTS _rejets_csv_scan")
         reader = (f"read_csv({_sql_str(str(path))}, delim=';', quote='\"', escape='\"', header=true, "
-                  f"auto_detect=false, columns={columns}, encoding='{encoding}', store_rejects=true, "
-                  "rejects_table='_rejets_csv', rejects_scan='_rejets_csv_scan')")
+                  f"auto_detect=false, columns={columns}, encoding='{encoding}', max_line_size={MAX_LINE_BYTES}, "
+                  "store_rejects=true, rejects_table='_rejets_csv', rejects_scan='_rejets_csv_scan')")
         select = self._select_columns(mapping, extracted, lambda i: f"c{i}")
-        # Line numbers assume one record per line (line 1 is the header); renumbered below if rows were rejected.
+        # Line numbers first assume one record per line (line 1 is the header), then are corrected below.
         # They come from the rowid of a first copy, which keeps the file's order (insertion order is preserved):
         # a row_number() window over the reader cost as much as reading the file.
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _lu AS SELECT {select} FROM {reader}")
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _lu AS SELECT {select} FROM {reader}")
+        except duckdb.Error as e:  # rows the reader cannot split are rejected above: this is the whole file
+            raise ExtractError(f"{path.name} : fichier illisible comme CSV{_line_of(e)} ; vérifier qu'il "
+                               "s'agit bien d'un texte séparé par des points-virgules.") from None
         self.con.execute("CREATE OR REPLACE TEMP TABLE _fichier AS SELECT *, rowid + 2 AS _ligne FROM _lu; "
                          "DROP TABLE _lu")
-        # Structural row errors (wrong number of fields, unterminated quote) come with their line;
-        # the good rows take the remaining line numbers in order (one record per line).
-        self.con.execute("""
+        # Structural row errors (wrong number of fields, unterminated quote, over-long line) come with their
+        # line as the reader counts it: empty lines count, newlines inside quotes do not.
+        self.con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _rejets_structure AS
-            SELECT line AS ligne, arg_min(column_name, column_idx) AS position, CASE arg_min(error_type, column_idx)
+            SELECT line AS ligne, arg_min(column_name, coalesce(column_idx, -1)) AS position,
+                   CASE arg_min(error_type, coalesce(column_idx, -1))
                      WHEN 'MISSING COLUMNS' THEN 'ligne incomplète (champs manquants)'
                      WHEN 'TOO MANY COLUMNS' THEN 'ligne avec trop de champs'
                      WHEN 'UNQUOTED VALUE' THEN 'guillemet non fermé'
-                     ELSE 'ligne illisible (' || lower(arg_min(error_type, column_idx)) || ')' END
+                     WHEN 'LINE SIZE OVER MAXIMUM' THEN {_sql_str(LONG_LINE)}
+                     ELSE 'ligne illisible' END
                    || coalesce(' : ' || regexp_extract(arg_min(error_message, column_idx),
                                'Expected Number of Columns: (\\d+) Found: (\\d+)', ['attendus', 'trouves'])
                                .attendus || ' champs attendus, '
@@ -414,51 +497,156 @@ class Loader:
             FROM _rejets_csv GROUP BY line""")
         self.con.execute("CREATE OR REPLACE TEMP TABLE _entetes AS SELECT 'c' || (generate_subscripts(?, 1) - 1) "
                          "AS position, unnest(?::VARCHAR[]) AS entete", [header, header])
+        n_read = self.con.execute("SELECT count(*) FROM _fichier").fetchone()[0]
         n_bad = self.con.execute("SELECT count(*) FROM _rejets_structure").fetchone()[0]
-        if n_bad:  # the good rows take the line numbers the rejected ones left, in order
+        if n_read + n_bad != scan.lines - 1:
+            # Not one record per line (empty lines, newlines inside quotes): the file's lines are counted.
+            self._number_physical_lines(path, encoding, n_read)
+        elif n_bad:  # the good rows take the line numbers the rejected ones left, in order
             self.con.execute(f"""
                 UPDATE _fichier SET _ligne = l.ligne FROM (
                     SELECT row_number() OVER (ORDER BY l) + 1 AS ordre, l AS ligne
-                    FROM range(2, 2 + (SELECT count(*) FROM _fichier) + {n_bad}) t(l)
+                    FROM range(2, 2 + {n_read} + {n_bad}) t(l)
                     WHERE l NOT IN (SELECT ligne FROM _rejets_structure)) AS l
                 WHERE _fichier._ligne = l.ordre""")
+        self._name_longest_fields(path, encoding)
         return mapping, warnings
 
+    def _number_physical_lines(self, path: Path, encoding: str, n_read: int) -> None:
+        """Give rows and structural rejects the line where their record starts in the file. One pass of
+        Python's CSV reader, with the same quoting rules as DuckDB's: only for files that need it."""
+        reader_lines = {line for line, in self.con.execute("SELECT ligne FROM _rejets_structure").fetchall()}
+        good, moved, hidden = [], {}, 0  # hidden: newlines inside quotes so far, which the reader does not count
+        for start, end, _ in _records(path, encoding):
+            if start - hidden in reader_lines:
+                moved[start - hidden] = start
+            else:
+                good.append(start)
+            hidden += end - start
+        if len(good) != n_read or len(moved) != len(reader_lines):
+            raise ExtractError(
+                f"{path.name} : découpage des lignes incertain (guillemets mal appariés à partir de la ligne "
+                f"{min(reader_lines - set(moved), default=good[0] if good else 2)}) ; vérifier que chaque valeur "
+                "entre guillemets « \" » se termine par un guillemet.")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _deplacees AS SELECT unnest(?::BIGINT[]) AS avant, "
+                         "unnest(?::BIGINT[]) AS apres", [list(moved), list(moved.values())])
+        self.con.execute("UPDATE _rejets_structure SET ligne = d.apres FROM _deplacees d "
+                         "WHERE _rejets_structure.ligne = d.avant")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _lignes AS SELECT generate_subscripts(?, 1) + 1 AS ordre, "
+                         "unnest(?::BIGINT[]) AS ligne", [good, good])
+        self.con.execute("UPDATE _fichier SET _ligne = l.ligne FROM _lignes l WHERE _fichier._ligne = l.ordre")
+        self.con.execute("DROP TABLE _lignes; DROP TABLE _deplacees")
+
+    def _name_longest_fields(self, path: Path, encoding: str) -> None:
+        """An over-long line is quarantined under its longest field's column, whose length the reason gives
+        (the value itself is never copied)."""
+        lines = {line for line, in self.con.execute(
+            "SELECT ligne FROM _rejets_structure WHERE motif = ?", [LONG_LINE]).fetchall()}
+        if not lines:
+            return
+        for start, _, fields in _records(path, encoding, until=max(lines, default=0)):
+            if start in lines:
+                longest = max(range(len(fields)), key=lambda i: len(fields[i]))
+                self.con.execute("UPDATE _rejets_structure SET position = ?, motif = ? WHERE ligne = ?",
+                                 [f"c{longest}", f"{LONG_LINE} : champ de {_number(len(fields[longest]))} "
+                                  "caractères, valeur non recopiée", start])
+
     def _read_xlsx(self, source: Source, path: Path, extracted: date) -> tuple[dict[int, Column], list[str]]:
-        try:
-            corner = f"{_excel_column(HEADER_SEARCH_COLUMNS)}{HEADER_SEARCH_ROWS}"
-            top = self.con.execute(
-                f"SELECT * FROM read_xlsx({_sql_str(str(path))}, header=false, all_varchar=true, "
-                f"range='A1:{corner}', stop_at_empty=false)").fetchall()
-        except Exception as e:
-            raise ExtractError(f"{path.name} : classeur Excel illisible ({e}).") from None
-        expected = {normalise_header(c.header) for c in source.columns}
-        scores = [sum(normalise_header(v or "") in expected for v in row) for row in top]
-        if not scores or max(scores) == 0:
-            raise ExtractError(f"{path.name} : aucun en-tête reconnu dans les {HEADER_SEARCH_ROWS} premières "
-                               "lignes de la première feuille.")
-        header_row = scores.index(max(scores)) + 1
-        header = [(v or "").strip() for v in top[header_row - 1]]
-        while header and not header[-1]:
-            header.pop()
-        mapping, warnings = map_header(path.name, source, header, header_row)
-        if header_row > 1:
-            warnings.append(f"en-tête trouvé ligne {header_row} (lignes de titre ignorées)")
-        last_col = _excel_column(len(header))
-        select = self._select_columns(mapping, extracted, lambda i: f'"{_excel_column(i + 1)}"', xlsx=True)
+        """Read the workbook's one data sheet into ``_fichier`` (rows keep their number in the sheet). Several
+        sheets holding data are refused, naming them, unless exactly one of them carries the header."""
+        sheets = _xlsx_sheets(path)
+        tops = {sheet: self._xlsx_top(path, sheet) for sheet in sheets}
+        holding = [sheet for sheet in sheets if self._xlsx_holds_data(path, sheet, tops[sheet])]
+        found: dict[str, tuple | ExtractError] = {}
+        for sheet in holding or sheets[:1]:
+            try:
+                found[sheet] = _xlsx_header(path.name, source, sheet, tops[sheet])
+            except ExtractError as e:
+                found[sheet] = e
+        carrying = [sheet for sheet in holding if not isinstance(found[sheet], ExtractError)]
+        if len(holding) > 1 and len(carrying) != 1:
+            listed = ", ".join(f"« {s} »" + (f" (en-tête ligne {found[s][0]})" if s in carrying else "")
+                               for s in holding)
+            if carrying:
+                raise ExtractError(
+                    f"{path.name} : {len(carrying)} feuilles portent l'en-tête attendu et des données ({listed}) ; "
+                    "une seule feuille de données est lue : réunir les lignes dans une feuille, ou livrer un "
+                    "fichier par feuille.")
+            raise ExtractError(
+                f"{path.name} : plusieurs feuilles contiennent des données ({listed}) et aucune ne porte "
+                f"l'en-tête attendu ; feuille « {holding[0]} » : "
+                f"{str(found[holding[0]]).removeprefix(path.name + ' : ')}")
+        sheet = carrying[0] if len(holding) > 1 else (holding or sheets)[0]
+        if isinstance(found[sheet], ExtractError):
+            raise found[sheet]
+        header_row, header, mapping, warnings = found[sheet]
+        if sheet != sheets[0]:
+            warnings.append(f"données lues dans la feuille « {sheet} »")
+        ignored = [s for s in holding if s != sheet]
+        if ignored:
+            warnings.append(f"feuille{'s' if len(ignored) > 1 else ''} {', '.join(f'« {s} »' for s in ignored)} "
+                            f"ignorée{'s' if len(ignored) > 1 else ''} (sans l'en-tête des colonnes)")
+        letters = [_excel_column(i + 1) for i in range(len(header))]
+        select = self._select_columns(mapping, extracted, lambda i: f'"{letters[i]}"', xlsx=True)
         self.con.execute("CREATE OR REPLACE TEMP TABLE _rejets_structure "
                          "(ligne BIGINT, position VARCHAR, motif VARCHAR, valeur VARCHAR)")
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _entetes (position VARCHAR, entete VARCHAR)")
-        names = ", ".join(f'"{_excel_column(i + 1)}"' for i in range(len(header)))
-        self.con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _xlsx AS
-            SELECT * FROM (
-                SELECT * , row_number() OVER () + {header_row} AS _ligne
-                FROM read_xlsx({_sql_str(str(path))}, header=false, all_varchar=true,
-                               range='A{header_row + 1}:{last_col}1048576', stop_at_empty=false)
-            ) WHERE coalesce({names}) IS NOT NULL""")
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _fichier AS SELECT {select}, _ligne FROM _xlsx")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _entetes AS SELECT unnest(?::VARCHAR[]) AS position, "
+                         "unnest(?::VARCHAR[]) AS entete", [letters, header])
+        names = [f'"{letter}"' for letter in letters]
+        try:
+            try:
+                self.con.execute(f"""
+                    CREATE OR REPLACE TEMP TABLE _xlsx AS
+                    SELECT *, [{', '.join(f"strlen(coalesce({n}, ''))" for n in names)}] AS _octets
+                    FROM (
+                        SELECT * , row_number() OVER () + {header_row} AS _ligne
+                        FROM read_xlsx({_sql_str(str(path))}, sheet={_sql_str(sheet)}, header=false,
+                                       all_varchar=true, range='A{header_row + 1}:{letters[-1]}1048576',
+                                       stop_at_empty=false)
+                    ) WHERE coalesce({', '.join(names)}) IS NOT NULL""")
+            except duckdb.BinderException:  # "no rows found": the header alone
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE _xlsx AS SELECT "
+                                 f"{', '.join(f'NULL::VARCHAR AS {n}' for n in names)}, NULL::BIGINT AS _ligne, "
+                                 "NULL::BIGINT[] AS _octets LIMIT 0")
+            too_long = self.con.execute(
+                f"SELECT _ligne, list_position(_octets, list_max(_octets)) - 1 FROM _xlsx "
+                f"WHERE list_sum(_octets) > {MAX_LINE_BYTES}").fetchall()
+            for line, longest in too_long:
+                length = self.con.execute(f'SELECT length("{letters[longest]}") FROM _xlsx WHERE _ligne = ?',
+                                          [line]).fetchone()[0]
+                self.con.execute("INSERT INTO _rejets_structure VALUES (?, ?, ?, NULL)", [
+                    line, letters[longest],
+                    f"{LONG_LINE} : champ de {_number(length)} caractères, valeur non recopiée"])
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _fichier AS SELECT {select}, _ligne FROM _xlsx "
+                             "WHERE _ligne NOT IN (SELECT ligne FROM _rejets_structure)")
+        except duckdb.Error as e:
+            raise ExtractError(f"{path.name} : feuille « {sheet} » illisible{_line_of(e)} ; l'enregistrer de nouveau "
+                               "au format « Classeur Excel (.xlsx) ».") from None
         return mapping, warnings
+
+    def _xlsx_top(self, path: Path, sheet: str) -> list[tuple]:
+        """The sheet's first rows and columns, where its header is looked for."""
+        corner = f"{_excel_column(HEADER_SEARCH_COLUMNS)}{HEADER_SEARCH_ROWS}"
+        try:
+            return self.con.execute(
+                f"SELECT * FROM read_xlsx({_sql_str(str(path))}, sheet={_sql_str(sheet)}, header=false, "
+                f"all_varchar=true, range='A1:{corner}', stop_at_empty=false)").fetchall()
+        except duckdb.Error:
+            raise ExtractError(f"{path.name} : feuille « {sheet} » illisible (lignes 1 à {HEADER_SEARCH_ROWS}) ; "
+                               "l'enregistrer de nouveau au format « Classeur Excel (.xlsx) ».") from None
+
+    def _xlsx_holds_data(self, path: Path, sheet: str, top: list[tuple]) -> bool:
+        if any(v is not None for row in top for v in row):
+            return True
+        try:  # the reader skips the empty rows and columns before a sheet's first cell
+            self.con.execute(f"SELECT count(*) FROM read_xlsx({_sql_str(str(path))}, sheet={_sql_str(sheet)}, "
+                             "header=false, all_varchar=true, stop_at_empty=false)").fetchone()
+        except duckdb.BinderException:  # "no rows found": an empty sheet
+            return False
+        except duckdb.Error:
+            raise ExtractError(f"{path.name} : feuille « {sheet} » illisible ; l'enregistrer de nouveau au format "
+                               "« Classeur Excel (.xlsx) ».") from None
+        return True
 
     @staticmethod
     def _select_columns(mapping: dict[int, Column], extracted: date, ref, xlsx: bool = False) -> str:
@@ -487,7 +675,12 @@ class Loader:
         n_structure = self.con.execute("SELECT count(*) FROM _rejets_structure").fetchone()[0]
         if n_read == 0 and n_structure == 0:
             warnings.append("aucune ligne de données (en-tête seul)")
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _erreurs AS {self._errors_sql(source, mapping, extracted)}")
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _erreurs AS "
+                             f"{self._errors_sql(source, mapping, extracted)}")
+        except duckdb.Error:  # a check the values should never make fail: DuckDB's English stays in the log
+            raise ExtractError(f"{path.name} : contrôle des valeurs impossible ; fichier refusé, à signaler à "
+                               "l'équipe de l'observatoire avec le fichier.") from None
         self._refuse_if_structural(source, path, mapping, n_read)
         cols = [c for c in source.stored_columns]
         names = ", ".join(f'"{c.stored_name}"' for c in cols)
@@ -501,9 +694,9 @@ class Loader:
                 WHERE _ligne NOT IN (SELECT ligne FROM _erreurs)""",
                              [path.name, sha, extracted, self.loaded_at])
             loaded = n_read - self.con.execute("SELECT count(DISTINCT ligne) FROM _erreurs").fetchone()[0]
-            self.con.execute("""
+            self.con.execute(f"""
                 INSERT INTO raw.rejets
-                SELECT ?, ?, ?, ligne, colonne, valeur, motif, ? FROM _erreurs
+                SELECT ?, ?, ?, ligne, colonne, {_copied('valeur')}, motif || {_not_copied('valeur')}, ? FROM _erreurs
                 UNION ALL
                 SELECT ?, ?, ?, ligne, entete, valeur, motif, ?
                 FROM _rejets_structure LEFT JOIN _entetes USING (position)
@@ -580,7 +773,43 @@ class Loader:
             raise ExtractError(
                 f"{path.name} : colonne « {colonne} » non conforme sur {n} lignes sur {n_read} ; "
                 f"première erreur ligne {premiere}, colonne « {colonne} » : {motif}"
-                + (f" (valeur « {valeur} »)" if valeur is not None else "") + ". Fichier refusé en entier.")
+                + (f" (valeur de {_number(len(valeur))} caractères, non recopiée)" if valeur and len(valeur) >
+                   MAX_COPIED_VALUE else f" (valeur « {valeur} »)" if valeur is not None else "")
+                + ". Fichier refusé en entier.")
+
+
+def _xlsx_sheets(path: Path) -> list[str]:
+    """The workbook's sheet names, in order (read from the .xlsx archive's workbook part)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        sheets = [e.get("name") for e in workbook.iter() if e.tag.rpartition("}")[2] == "sheet"]
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
+        sheets = []
+    if not sheets:
+        raise ExtractError(
+            f"{path.name} : classeur Excel illisible (ligne 1, colonne 1) : fichier tronqué, protégé par un mot "
+            "de passe, ou d'un autre format renommé en .xlsx (.xls, CSV) ; l'enregistrer de nouveau au format "
+            "« Classeur Excel (.xlsx) ».")
+    return sheets
+
+
+def _xlsx_header(file_name: str, source: Source, sheet: str, top: list[tuple]) -> tuple:
+    """(header line, header, mapping, warnings) of a sheet: the row of its first rows that names the most
+    columns of the specification."""
+    expected = {normalise_header(c.header) for c in source.columns}
+    scores = [sum(normalise_header(v or "") in expected for v in row) for row in top]
+    if not scores or max(scores) == 0:
+        raise ExtractError(f"{file_name} : aucun en-tête reconnu dans les {HEADER_SEARCH_ROWS} premières "
+                           f"lignes de la feuille « {sheet} ».")
+    header_row = scores.index(max(scores)) + 1
+    header = [(v or "").strip() for v in top[header_row - 1]]
+    while header and not header[-1]:
+        header.pop()
+    mapping, warnings = map_header(file_name, source, header, header_row)
+    if header_row > 1:
+        warnings.append(f"en-tête trouvé ligne {header_row} (lignes de titre ignorées)")
+    return header_row, header, mapping, warnings
 
 
 def _excel_column(n: int) -> str:
