@@ -11,8 +11,10 @@ reserved domain example.org, NIR and CAF numbers are visibly fake (all nines).
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
+import zipfile
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -292,6 +294,105 @@ def cas_24(d: Path) -> None:
     _crlf(write_csv(d / "Export_EXPLOC_T3_2024.csv", rows, "ccapex", encoding="cp1252"))
 
 
+def _workbook(path: Path, sheets: dict[str, list[list[object]]], creator: str) -> None:
+    """A workbook with these sheets (title -> rows), in order."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    _save(wb, path, creator)
+
+
+def _cells_of(source: str, rows: list[dict[str, object]]) -> list[list[object]]:
+    return [headers(source)] + [[r.get(h, "") for h in headers(source)] for r in rows]
+
+
+def cas_30(d: Path) -> None:
+    # The month's attributions split over two sheets of the same layout: reading only one would lose rows.
+    first = lignes("sne_attributions", 3001, 3)
+    second = lignes("sne_attributions", 3011, 2, {0: {"Date d'attribution": "22/07/2024"},
+                                                   1: {"Date d'attribution": "29/07/2024"}})
+    _workbook(d / "sne_attributions_2024-07_extrait_2024-08-06.xlsx",
+              {"Juillet 1-15": _cells_of("sne_attributions", first),
+               "Juillet 16-31": _cells_of("sne_attributions", second)}, "Infocentre SNE")
+
+
+def cas_31(d: Path) -> None:
+    # A sheet of notes beside the data: it does not carry the header, so the data sheet is unambiguous.
+    rows = lignes("dalo", 3101, 3, {2: {"Type de recours": "HEBERGEMENT", "Typologie demandée": ""}})
+    _workbook(d / "dalo_2024-T4_extrait_2025-01-14.xlsx",
+              {"Recours": _cells_of("dalo", rows),
+               "Notes": [["Extraction COMDALO du 14/01/2025"], ["Filtre : département 62, recours déposés"]]},
+              "COMDALO")
+
+
+def cas_32(d: Path) -> None:
+    # Data pasted into a second sheet, the first one (Excel's default "Feuil1") left empty.
+    _workbook(d / "sne_demandes_2024-06_extrait_2024-07-04.xlsx",
+              {"Feuil1": [], "Export SNE": _cells_of("sne_demandes", lignes("sne_demandes", 3201, 3))},
+              "Infocentre SNE")
+
+
+def cas_33(d: Path) -> None:
+    # A runaway field: 5 MB pasted into the free-text column of the second row.
+    rows = lignes("fsl", 3301, 4, {1: {"Décision": "REFUS", "Montant accordé": "", "Forme de l'aide": "",
+                                       "Motif de refus": ("Ressources supérieures au barème. " * 147059)[:5_000_000]}})
+    write_csv(d / "fsl_2024-07_extrait_2024-08-05.csv", rows)
+
+
+def cas_34(d: Path) -> None:
+    # Empty lines (one inside the data, one at the end) and a bad date after the first one.
+    path = write_csv(d / "dalo_2025-T1_extrait_2025-04-15.csv",
+                     lignes("dalo", 3401, 4, {2: {"Date de dépôt": "30/02/2025"}}), "dalo")
+    lines = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join(lines[:3] + [b""] + lines[3:]) + b"\n")
+
+
+def cas_35(d: Path) -> None:
+    # Addresses typed on several lines in the producer's tool: quoted, with line ends inside the quotes.
+    rows = lignes("fsl", 3501, 5, {
+        0: {"Adresse": '"Résidence Les Tilleuls\nbât. B\n62300 Lens"'},
+        2: {"Code commune": "62999"},
+        3: {"Adresse": '"12 rue Pasteur\r\n62400 Béthune"'},
+        4: {"Montant accordé": "-80,00"},
+    })
+    write_csv(d / "fsl_2024-08_extrait_2024-09-05.csv", rows)
+
+
+def cas_36(d: Path) -> None:
+    # Excel's CSV export of a sheet with two empty columns kept after the last one: ";;" on every line.
+    path = write_csv(d / "sne_attributions_2024-08_extrait_2024-09-05.csv", lignes("sne_attributions", 3601, 3),
+                     "sne_attributions", encoding="cp1252")
+    path.write_bytes(path.read_bytes().replace(b"\n", b";;\r\n"))
+
+
+def cas_37(d: Path) -> None:
+    # A workbook whose transfer stopped halfway.
+    path = d / "dalo_2025-T2_extrait_2025-07-10.xlsx"
+    _workbook(path, {"Recours": _cells_of("dalo", lignes("dalo", 3701, 40))}, "COMDALO")
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+
+
+def cas_38(d: Path) -> None:
+    # A CSV export renamed .xlsx.
+    path = write_csv(d / "sne_demandes_2024-07_extrait_2024-08-05.xlsx", lignes("sne_demandes", 3801, 3),
+                     "sne_demandes", encoding="cp1252")
+    _crlf(path)
+
+
+def cas_39(d: Path) -> None:
+    # Windows line ends with empty lines, a short line and a bad code after them.
+    path = write_csv(d / "ccapex_2024-T3_extrait_2024-10-11.csv", lignes("ccapex", 3901, 5, {
+        3: {"Étape": "EXPULSION_REALISEE"}}), "ccapex", encoding="cp1252")
+    lines = path.read_bytes().split(b"\n")[:-1]
+    lines[2] = b";".join(lines[2].split(b";")[:9])  # the 2nd data row stops after its 9th field
+    path.write_bytes(b"\r\n".join([lines[0], b"", lines[1], lines[2], b"", b"", lines[3], lines[4], lines[5]])
+                     + b"\r\n")
+
+
 CAS: dict[str, Callable[[Path], None]] = {
     "01_fichier_vide": cas_01,
     "02_entete_seul": cas_02,
@@ -317,6 +418,16 @@ CAS: dict[str, Callable[[Path], None]] = {
     "22_utf16": cas_22,
     "23_dates_iso_toute_la_colonne": cas_23,
     "24_nom_sans_date_extraction": cas_24,
+    "30_xlsx_deux_feuilles_de_donnees": cas_30,
+    "31_xlsx_feuille_de_notes": cas_31,
+    "32_xlsx_donnees_en_deuxieme_feuille": cas_32,
+    "33_champ_de_5_mo": cas_33,
+    "34_lignes_vides": cas_34,
+    "35_retours_a_la_ligne_entre_guillemets": cas_35,
+    "36_colonnes_vides_en_fin_de_ligne": cas_36,
+    "37_xlsx_tronque": cas_37,
+    "38_csv_renomme_en_xlsx": cas_38,
+    "39_lignes_vides_et_ligne_courte_crlf": cas_39,
 }
 
 
@@ -324,6 +435,16 @@ def _save(wb, path: Path, creator: str) -> None:
     wb.properties.created = wb.properties.modified = datetime(2024, 7, 10, 9, 0)  # stable properties
     wb.properties.creator = wb.properties.lastModifiedBy = creator
     wb.save(path)
+    # Stable bytes too (openpyxl stamps the archive's members and the "modified" property with the current
+    # time): a cut workbook is compared byte for byte.
+    with zipfile.ZipFile(path) as archive:
+        members = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    members = [(name, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2024-07-10T09:00:00Z", data)
+                if name == "docProps/core.xml" else data) for name, data in members]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2024, 7, 10, 9, 0, 0)), data,
+                             compress_type=zipfile.ZIP_DEFLATED)
 
 
 def fabriquer(dest: Path = CORPUS) -> None:
