@@ -23,6 +23,7 @@ import yaml
 from orchestration.extracts import SOURCES, normalise_header
 from orchestration.ingestion import Loader, load_all
 from orchestration.warehouse import connect
+from tests.conftest import Demo, demo_environment
 from tests.corpus.fabriquer import CAS as FABRIQUES
 from tests.corpus.fabriquer import fabriquer
 
@@ -248,6 +249,84 @@ def test_a_refused_file_leaves_the_warehouse_unchanged(tmp_path):
                     assert not added, f"{name} : raw.{table} a changé"
     finally:
         con.close()
+
+
+# --- refused files on a published warehouse ----------------------------------------------------------------------
+# The ledger tables record every file seen, refused ones included: they are the only published tables a run
+# whose new files are all refused may change (cas.yml's header says why).
+LEDGER_TABLES = {("raw", "journal_chargements"), ("raw", "empreintes_fichiers")}
+# A small demo whose extracts (2018-2019) are all older than the corpus's, so that no name collides.
+SMALL_DEMO = {"echelle": 0.05, "graine": 62, "jusqua": "2019-12"}
+SMALL_DEMO_REFERENCE = "2020-01-20"  # freshness judged on the small demo's calendar
+
+
+def _refused_cases() -> dict[str, dict]:
+    """Cases whose files are all refused or duplicates: nothing of them may reach a published table."""
+    return {name: case for name, case in CAS.items()
+            if "bogue" not in case and all(f["statut"] != "CHARGE" for f in case["fichiers"])}
+
+
+@pytest.fixture(scope="module")
+def published_demo(tmp_path_factory) -> Demo:
+    """The small demo, refreshed and published once for the module."""
+    from orchestration.demo import generate
+
+    data = tmp_path_factory.mktemp("demo_publiee") / "data"
+    rows = generate(data / "depot", progress=False, **SMALL_DEMO)
+    demo = Demo(data, demo_environment(data) | {"OBSERVATOIRE_DATE_REFERENCE": SMALL_DEMO_REFERENCE}, rows)
+    demo.observatoire("actualiser")
+    return demo
+
+
+def _published_state(path: Path) -> tuple[list, dict, list]:
+    """Catalog (tables, views, columns, types, comments), a fingerprint of each table but the ledgers', and the
+    ledger of files, read from the published file."""
+    con = connect(path, read_only=True)
+    try:
+        catalog = sorted(con.execute(
+            "SELECT schema_name, table_name, column_name, data_type, comment FROM duckdb_columns() "
+            "WHERE NOT internal").fetchall()) + sorted(con.execute(
+            "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE NOT internal").fetchall()) + sorted(
+            con.execute("SELECT schema_name, view_name, sql FROM duckdb_views() WHERE NOT internal").fetchall())
+        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT internal").fetchall()
+        contents = {(s, t): con.execute(f'SELECT count(*), sum(hash(r)) FROM "{s}"."{t}" r').fetchone()
+                    for s, t in tables if (s, t) not in LEDGER_TABLES}
+        ledger = con.execute("SELECT * FROM raw.journal_chargements").fetchall()
+        columns = [d[0] for d in con.description]
+    finally:
+        con.close()
+    return catalog, contents, [dict(zip(columns, row, strict=True)) for row in ledger]
+
+
+def test_refused_files_change_no_published_table_but_the_ledger(published_demo):
+    """Every case whose files are all refused (or duplicates) is dropped on the published demo, and one refresh
+    runs: it succeeds and publishes the ledger (the refusals must reach the quality report), and nothing
+    else: every other table and view keeps its columns, comments and rows."""
+    cases = _refused_cases()
+    assert len(cases) >= 10
+    catalog, contents, ledger = _published_state(published_demo.published)
+    for name, case in cases.items():
+        for f in case["fichiers"]:
+            assert not (published_demo.depot / case["source"] / f["nom"]).exists(), f"{name} : nom déjà pris"
+        _drop(published_demo.depot, name)
+    result = published_demo.observatoire("actualiser", check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Entrepôt publié" in result.stdout
+
+    catalog_after, contents_after, ledger_after = _published_state(published_demo.published)
+    assert catalog_after == catalog
+    changed = sorted(f"{s}.{t}" for (s, t), v in contents_after.items() if contents.get((s, t)) != v)
+    assert not changed and contents_after.keys() == contents.keys(), f"tables publiées modifiées : {changed}"
+    assert [row for row in ledger_after if row in ledger] == ledger  # earlier rows untouched
+    new = {(row["source"], row["fichier"]): row for row in ledger_after if row not in ledger}
+    assert sorted(new) == sorted((c["source"], f["nom"]) for c in cases.values() for f in c["fichiers"])
+    for case in cases.values():
+        for f in case["fichiers"]:
+            row = new[(case["source"], f["nom"])]
+            assert row["statut"] == f["statut"] and row["nb_lignes_chargees"] == 0
+            for fragment in f["message"]:
+                assert fragment in row["message"]
+            _french(row["message"])
 
 
 # --- personal data --------------------------------------------------------------------------------------------
