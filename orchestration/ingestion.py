@@ -552,40 +552,9 @@ class Loader:
                                   "caractères, valeur non recopiée", start])
 
     def _read_xlsx(self, source: Source, path: Path, extracted: date) -> tuple[dict[int, Column], list[str]]:
-        """Read the workbook's one data sheet into ``_fichier`` (rows keep their number in the sheet). Several
-        sheets holding data are refused, naming them, unless exactly one of them carries the header."""
-        sheets = _xlsx_sheets(path)
-        tops = {sheet: self._xlsx_top(path, sheet) for sheet in sheets}
-        holding = [sheet for sheet in sheets if self._xlsx_holds_data(path, sheet, tops[sheet])]
-        found: dict[str, tuple | ExtractError] = {}
-        for sheet in holding or sheets[:1]:
-            try:
-                found[sheet] = _xlsx_header(path.name, source, sheet, tops[sheet])
-            except ExtractError as e:
-                found[sheet] = e
-        carrying = [sheet for sheet in holding if not isinstance(found[sheet], ExtractError)]
-        if len(holding) > 1 and len(carrying) != 1:
-            listed = ", ".join(f"« {s} »" + (f" (en-tête ligne {found[s][0]})" if s in carrying else "")
-                               for s in holding)
-            if carrying:
-                raise ExtractError(
-                    f"{path.name} : {len(carrying)} feuilles portent l'en-tête attendu et des données ({listed}) ; "
-                    "une seule feuille de données est lue : réunir les lignes dans une feuille, ou livrer un "
-                    "fichier par feuille.")
-            raise ExtractError(
-                f"{path.name} : plusieurs feuilles contiennent des données ({listed}) et aucune ne porte "
-                f"l'en-tête attendu ; feuille « {holding[0]} » : "
-                f"{str(found[holding[0]]).removeprefix(path.name + ' : ')}")
-        sheet = carrying[0] if len(holding) > 1 else (holding or sheets)[0]
-        if isinstance(found[sheet], ExtractError):
-            raise found[sheet]
-        header_row, header, mapping, warnings = found[sheet]
-        if sheet != sheets[0]:
-            warnings.append(f"données lues dans la feuille « {sheet} »")
-        ignored = [s for s in holding if s != sheet]
-        if ignored:
-            warnings.append(f"feuille{'s' if len(ignored) > 1 else ''} {', '.join(f'« {s} »' for s in ignored)} "
-                            f"ignorée{'s' if len(ignored) > 1 else ''} (sans l'en-tête des colonnes)")
+        """Read the workbook's data sheet into ``_fichier`` (rows keep their number in the sheet); rows longer
+        than MAX_LINE_BYTES into ``_rejets_structure``."""
+        sheet, header_row, header, mapping, warnings = self._data_sheet(source, path)
         letters = [_excel_column(i + 1) for i in range(len(header))]
         select = self._select_columns(mapping, extracted, lambda i: f'"{letters[i]}"', xlsx=True)
         self.con.execute("CREATE OR REPLACE TEMP TABLE _rejets_structure "
@@ -620,9 +589,47 @@ class Loader:
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE _fichier AS SELECT {select}, _ligne FROM _xlsx "
                              "WHERE _ligne NOT IN (SELECT ligne FROM _rejets_structure)")
         except duckdb.Error as e:
-            raise ExtractError(f"{path.name} : feuille « {sheet} » illisible{_line_of(e)} ; l'enregistrer de nouveau "
-                               "au format « Classeur Excel (.xlsx) ».") from None
+            raise ExtractError(f"{path.name} : feuille « {sheet} » illisible"
+                               f"{_line_of(e) or f' (lignes {header_row + 1} et suivantes)'} ; l'enregistrer de "
+                               "nouveau au format « Classeur Excel (.xlsx) ».") from None
         return mapping, warnings
+
+    def _data_sheet(self, source: Source, path: Path) -> tuple[str, int, list[str], dict[int, Column], list[str]]:
+        """The sheet to read, its header line, header, mapping and warnings. Several sheets holding data are
+        refused, naming them, unless exactly one of them carries the header."""
+        sheets = _xlsx_sheets(path)
+        tops = {sheet: self._xlsx_top(path, sheet) for sheet in sheets}
+        holding = [sheet for sheet in sheets if self._xlsx_holds_data(path, sheet, tops[sheet])]
+        found: dict[str, tuple | ExtractError] = {}
+        for sheet in holding or sheets[:1]:
+            try:
+                found[sheet] = _xlsx_header(path.name, source, sheet, tops[sheet])
+            except ExtractError as e:
+                found[sheet] = e
+        carrying = [sheet for sheet in holding if not isinstance(found[sheet], ExtractError)]
+        if len(holding) > 1 and len(carrying) != 1:
+            listed = ", ".join(f"« {s} »" + (f" (en-tête ligne {found[s][0]})" if s in carrying else "")
+                               for s in holding)
+            if carrying:
+                raise ExtractError(
+                    f"{path.name} : {len(carrying)} feuilles portent l'en-tête attendu et des données ({listed}) ; "
+                    "une seule feuille de données est lue : réunir les lignes dans une feuille, ou livrer un "
+                    "fichier par feuille.")
+            raise ExtractError(
+                f"{path.name} : plusieurs feuilles contiennent des données ({listed}) et aucune ne porte "
+                f"l'en-tête attendu ; feuille « {holding[0]} » : "
+                f"{str(found[holding[0]]).removeprefix(path.name + ' : ')}")
+        sheet = carrying[0] if len(holding) > 1 else (holding or sheets)[0]
+        if isinstance(found[sheet], ExtractError):
+            raise found[sheet]
+        header_row, header, mapping, warnings = found[sheet]
+        if sheet != sheets[0]:
+            warnings.append(f"données lues dans la feuille « {sheet} »")
+        ignored = [s for s in holding if s != sheet]
+        if ignored:
+            warnings.append(f"feuille{'s' if len(ignored) > 1 else ''} {', '.join(f'« {s} »' for s in ignored)} "
+                            f"ignorée{'s' if len(ignored) > 1 else ''} (sans l'en-tête des colonnes)")
+        return sheet, header_row, header, mapping, warnings
 
     def _xlsx_top(self, path: Path, sheet: str) -> list[tuple]:
         """The sheet's first rows and columns, where its header is looked for."""
