@@ -56,3 +56,14 @@ def write_xlsx(path: Path, rows: list[dict[str, str]], source: str, title_rows: 
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def workbook(sheets: dict[str, list[list[object]]]) -> openpyxl.Workbook:
+    """A workbook holding these sheets (title -> rows), in order (not saved)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    return wb

@@ -9,30 +9,18 @@ import random
 import re
 import zipfile
 
-import openpyxl
 import pytest
 
 from orchestration.extracts import SOURCES
-from orchestration.ingestion import MAX_COPIED_VALUE, MAX_LINE_BYTES, Loader
+from orchestration.ingestion import MAX_COPIED_VALUE, MAX_LINE_BYTES
 from orchestration.warehouse import connect
-from tests.fabrique import VALID_ROWS, fsl_row, write_xlsx
+from tests.fabrique import VALID_ROWS, fsl_row, workbook, write_xlsx
+from tests.test_corpus import ENGLISH  # DuckDB's English words, which must never reach a user
+from tests.test_ingestion import NAME, load
+from tests.test_ingestion import warehouse as warehouse_fixture
 
-KEY = b"cle-de-test-contenu"
-NAME = "fsl_2024-03_extrait_2024-04-05.csv"
+warehouse = warehouse_fixture  # the same fixture: a warehouse file of the test's own
 HEADERS = [c.header for c in SOURCES["fsl"].columns]
-# DuckDB's English words that must never reach a user (same list as tests/test_corpus.py).
-ENGLISH = re.compile(r"\b(error|found|expected|value|invalid|missing|unterminated|quote|column|line|file)s?\b", re.I)
-
-
-@pytest.fixture
-def warehouse(tmp_path):
-    con = connect(tmp_path / "entrepot.duckdb")
-    yield con
-    con.close()
-
-
-def load(con, folder, source="fsl"):
-    return Loader(con, KEY).load_source(SOURCES[source], folder / source)
 
 
 def rejects(con) -> list[tuple]:
@@ -190,14 +178,8 @@ def _dalo(n: int) -> list[str]:
 
 
 def _workbook(path, sheets: dict[str, list[list]]):
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    workbook(sheets).save(path)
     return path
 
 

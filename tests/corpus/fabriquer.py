@@ -22,7 +22,7 @@ from pathlib import Path
 import openpyxl
 
 from orchestration.extracts import SOURCES
-from tests.fabrique import VALID_ROWS, write_csv, write_xlsx
+from tests.fabrique import VALID_ROWS, workbook, write_csv, write_xlsx
 
 CORPUS = Path(__file__).resolve().parent
 
@@ -295,14 +295,7 @@ def cas_24(d: Path) -> None:
 
 
 def _workbook(path: Path, sheets: dict[str, list[list[object]]], creator: str) -> None:
-    """A workbook with these sheets (title -> rows), in order."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    _save(wb, path, creator)
+    _save(workbook(sheets), path, creator)
 
 
 def _cells_of(source: str, rows: list[dict[str, object]]) -> list[list[object]]:
