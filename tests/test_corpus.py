@@ -129,7 +129,7 @@ def test_corpus_files_are_those_fabriquer_writes(tmp_path):
 
 def _cells(path: Path) -> list[tuple] | None:
     """Every sheet's title and cells, or None when the file is not a readable workbook."""
-    if path.suffix != ".xlsx":
+    if path.suffix.lower() != ".xlsx":
         return None
     try:
         workbook = openpyxl.load_workbook(path)
@@ -336,7 +336,7 @@ def _tables(path: Path) -> list[list[list[str]]]:
     sheets = _cells(path)
     if sheets is not None:
         return [[[_text(v) for v in row] for row in rows] for _, rows in sheets]
-    if path.suffix == ".xlsx" and zipfile.is_zipfile(path) or path.read_bytes()[:2] == b"PK":
+    if path.suffix.lower() == ".xlsx" and zipfile.is_zipfile(path) or path.read_bytes()[:2] == b"PK":
         return []
     data = path.read_bytes()
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
