@@ -164,6 +164,10 @@ def _check_cp1252(path: Path) -> TextScan:
 def _csv_header(path: Path, encoding: str) -> list[str]:
     with open(path, "rb") as f:
         first = f.readline()
+        rest = f.read(1 << 16).strip()
+    if not first.strip() and rest:
+        raise ExtractError(f"{path.name} : ligne 1 vide ; l'en-tête des colonnes doit être sur la première ligne "
+                           "(colonne 1).")
     if not first.strip():
         raise ExtractError(f"{path.name} : fichier vide (ligne 1, aucun en-tête).")
     text = first.decode("utf-8-sig" if encoding == "utf-8" else "cp1252").rstrip("\r\n")

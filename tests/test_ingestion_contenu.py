@@ -168,6 +168,17 @@ def test_an_unnamed_column_in_the_middle_is_ignored_not_a_duplicate(warehouse, t
                                      f"colonne sans nom (ligne 1, colonne {len(headers)}) ignorée"]
 
 
+@pytest.mark.parametrize("before", ["\n", "\r\n\r\n", " \n"])
+def test_empty_lines_above_the_header_are_refused_naming_line_one(warehouse, tmp_path, before):
+    (tmp_path / "fsl").mkdir()
+    (tmp_path / "fsl" / NAME).write_text(before + ";".join(HEADERS) + "\n" + ";".join(
+        fsl_row().get(h, "") for h in HEADERS) + "\n", encoding="utf-8")
+    [result] = load(warehouse, tmp_path)
+    assert result.statut == "REFUSE"
+    assert result.message == (f"{NAME} : ligne 1 vide ; l'en-tête des colonnes doit être sur la première ligne "
+                              "(colonne 1).")
+
+
 # --- workbooks ------------------------------------------------------------------------------------------------
 DALO = [c.header for c in SOURCES["dalo"].columns]
 XLSX = "dalo_2024-T1_extrait_2024-04-10.xlsx"
