@@ -171,6 +171,10 @@ def _csv_header(path: Path, encoding: str) -> list[str]:
     if not first.strip():
         raise ExtractError(f"{path.name} : fichier vide (ligne 1, aucun en-tête).")
     text = first.decode("utf-8-sig" if encoding == "utf-8" else "cp1252").rstrip("\r\n")
+    if "\r" in text:  # classic Mac OS line ends: the whole file reads as one line
+        raise ExtractError(
+            f"{path.name} : fin de ligne « CR » seule ligne 1, colonne {text.index(chr(13)) + 1} (ancien format "
+            "Mac) ; enregistrer le fichier avec des fins de ligne Windows (CR LF) ou Unix (LF).")
     fields = next(csv.reader([text], delimiter=";"))
     if len(fields) == 1:
         for sep, label in ((",", "virgule"), ("\t", "tabulation"), ("|", "barre verticale")):
@@ -795,7 +799,7 @@ def _xlsx_sheets(path: Path) -> list[str]:
         with zipfile.ZipFile(path) as archive:
             workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         sheets = [e.get("name") for e in workbook.iter() if e.tag.rpartition("}")[2] == "sheet"]
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
+    except Exception:  # not a zip, no workbook part, bad XML, encrypted or unsupported compression...
         sheets = []
     if not sheets:
         raise ExtractError(

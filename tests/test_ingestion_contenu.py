@@ -179,6 +179,17 @@ def test_empty_lines_above_the_header_are_refused_naming_line_one(warehouse, tmp
                               "(colonne 1).")
 
 
+def test_classic_mac_line_ends_are_refused_naming_line_and_column(warehouse, tmp_path):
+    (tmp_path / "fsl").mkdir()
+    (tmp_path / "fsl" / NAME).write_text("\r".join([";".join(HEADERS)] + [";".join(
+        fsl_row(**{"N° dossier": f"M{i}"}).get(h, "") for h in HEADERS) for i in range(3)]) + "\r", encoding="utf-8")
+    [result] = load(warehouse, tmp_path)
+    assert result.statut == "REFUSE"
+    column = len(";".join(HEADERS)) + 1
+    assert f"fin de ligne « CR » seule ligne 1, colonne {column}" in result.message
+    assert not ENGLISH.search(result.message)
+
+
 # --- workbooks ------------------------------------------------------------------------------------------------
 DALO = [c.header for c in SOURCES["dalo"].columns]
 XLSX = "dalo_2024-T1_extrait_2024-04-10.xlsx"
