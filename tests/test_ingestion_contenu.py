@@ -292,3 +292,28 @@ def test_unreadable_workbooks_are_refused_in_french_without_sql(tmp_path):
         assert result.message.startswith(f"{XLSX} : ") and "ligne" in result.message, (label, result.message)
         assert not ENGLISH.search(result.message), (label, result.message)
         assert not re.search(r"SELECT|read_xlsx|FROM|LINE \d|Error|Exception", result.message), (label, result.message)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_garbled_csv_never_crashes_and_numbers_stay_in_the_file(tmp_path, seed):
+    """A header, then rows made of random separators, quotes, line ends and text: whatever the loader decides,
+    it decides in French, and every line it names exists in the file."""
+    rnd = random.Random(seed)
+    pieces = [";", ";", '"', '""', "\n", "\r\n", "\n\n", "62041", "ACCES", "é", " ", "x" * 50]
+    body = "".join(rnd.choice(pieces) for _ in range(rnd.randint(50, 400)))
+    text = ";".join(HEADERS) + "\n" + body
+    (tmp_path / "fsl").mkdir()
+    (tmp_path / "fsl" / NAME).write_text(text, encoding="utf-8")
+    con = connect(tmp_path / "entrepot.duckdb")
+    try:
+        [result] = load(con, tmp_path)
+        assert result.statut in ("CHARGE", "REFUSE")
+        assert not ENGLISH.search(result.message + " ".join(result.avertissements)), result.message
+        lines = len(re.findall(r"\r\n|\n", text)) + (not text.endswith("\n"))
+        named = [r[0] for r in rejects(con)] + loaded_lines(con)
+        assert all(2 <= line <= lines for line in named), (named, lines)
+        assert len(set(loaded_lines(con))) == len(loaded_lines(con))
+        for _, _, _, reason in rejects(con):
+            assert not ENGLISH.search(reason), reason
+    finally:
+        con.close()
