@@ -1,6 +1,8 @@
 """The bad-input corpus (tests/corpus/, expected outcomes in tests/corpus/cas.yml): every case is dropped in a
 fresh dépôt and loaded by the Loader; the ledger status, counts, French messages, quarantined rows and stored
 values must be those written in cas.yml. Cases with a ``bogue`` are strict xfails until ingestion is fixed.
+The files of every case that loads nothing are also dropped together on a small published demo: the refresh
+may publish them in the ledger tables only (cas.yml's header defines it).
 """
 
 from __future__ import annotations
