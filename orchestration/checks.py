@@ -170,6 +170,47 @@ def _coherence(mart: str) -> AssetChecksDefinition:
     return _check
 
 
+# --- secret statistique: an attacker's audit of the diffusion layer (orchestration/audit_secret.py) ----------
+SECRET_ASSET = AssetKey(["diffusion", "diffusion_portrait_epci"])
+SECRET_REPORT = "secret_statistique.json"
+
+
+@asset_check(
+    asset=SECRET_ASSET,
+    name="secret_statistique",
+    blocking=True,
+    required_resource_keys={RESOURCE},
+    description="Audit du secret statistique de toute la couche diffusion : pour chaque cellule masquée, intervalle "
+                "qu'un attaquant déduit de tout ce qui est publié (programmation linéaire) ; bloque la publication si "
+                "une cellule est retrouvée exactement ou si une cellule sous le seuil est encadrée plus étroitement "
+                "que le niveau de protection.",
+)
+def secret_statistique(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    from .audit_secret import auditer, configuration
+
+    entrepot = getattr(context.resources, RESOURCE)
+    con = _open(entrepot)
+    try:
+        audit = auditer(con, **configuration())
+    finally:
+        con.close()
+    path = reports_dir(entrepot) / "qualite" / SECRET_REPORT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(audit.json(_run_id(context)), encoding="utf-8")
+    failles = "\n".join(f"- {f.phrase()}" for f in audit.failles[:30])
+    (context.log.error if audit.failles else context.log.info)(audit.resume() + ("\n" + failles if failles else ""))
+    return AssetCheckResult(
+        passed=not audit.failles,
+        severity=AssetCheckSeverity.ERROR,
+        description=audit.resume(),
+        metadata={"cellules_masquees": audit.masquees, "retrouvees_exactement": audit.exactes,
+                  "intervalles_trop_etroits": audit.etroites, "publiees_sous_le_seuil": audit.publiees,
+                  "relations": audit.relations, "programmes_lineaires": audit.programmes, "duree_s": audit.duree_s,
+                  "failles": MetadataValue.md(failles or "aucune"), "rapport_json": MetadataValue.path(str(path))},
+    )
+
+
 _FACTORIES: list[tuple[Callable[[str], AssetChecksDefinition], Sequence[str]]] = [
     (_validite, list(SOURCES)), (_fraicheur, list(SOURCES)), (_coherence, PORTRAITS)]
 ASSET_CHECKS: list[AssetChecksDefinition] = [factory(name) for factory, names in _FACTORIES for name in names]
+ASSET_CHECKS.append(secret_statistique)

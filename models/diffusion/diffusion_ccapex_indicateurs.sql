@@ -1,3 +1,3 @@
 {{ config(alias='ccapex_indicateurs') }}
 
-{{ diffuser('ccapex_indicateurs', var('secret_seuil_individuel'), ['epci']) }}
+{{ diffuser('ccapex_indicateurs') }}

@@ -1,3 +1,3 @@
 {{ config(alias='dalo_indicateurs') }}
 
-{{ diffuser('dalo_indicateurs', var('secret_seuil_individuel'), ['epci']) }}
+{{ diffuser('dalo_indicateurs') }}

@@ -1,3 +1,3 @@
 {{ config(alias='dalo_recours_detail') }}
 
-{{ diffuser('dalo_recours_detail', var('secret_seuil_individuel'), ['epci'], dims=['dimension', 'code']) }}
+{{ diffuser('dalo_recours_detail') }}

@@ -1,3 +1,3 @@
 {{ config(alias='fsl_indicateurs') }}
 
-{{ diffuser('fsl_indicateurs', var('secret_seuil_individuel'), ['epci']) }}
+{{ diffuser('fsl_indicateurs') }}

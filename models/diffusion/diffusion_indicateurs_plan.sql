@@ -34,7 +34,9 @@ masques as (
 select
     indicateurs.* replace (
         case when masques.code_indicateur is null then indicateurs.valeur end as valeur,
-        case when masques.code_indicateur is null then indicateurs.numerateur end as numerateur
+        case when masques.code_indicateur is null then indicateurs.numerateur end as numerateur,
+        -- a masked denominator too: published beside a masked value, it would give the masked count back
+        case when masques.code_indicateur is null then indicateurs.denominateur end as denominateur
     ),
     masques.code_indicateur is not null as secret_statistique
 from indicateurs

@@ -1,3 +1,3 @@
 {{ config(alias='pppi_indicateurs') }}
 
-{{ diffuser('pppi_indicateurs', var('secret_seuil_fiscal'), ['epci', 'commune']) }}
+{{ diffuser('pppi_indicateurs') }}

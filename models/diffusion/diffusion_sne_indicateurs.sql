@@ -1,3 +1,3 @@
 {{ config(alias='sne_indicateurs') }}
 
-{{ diffuser('sne_indicateurs', var('secret_seuil_individuel'), ['epci']) }}
+{{ diffuser('sne_indicateurs') }}
