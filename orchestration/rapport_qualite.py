@@ -48,6 +48,7 @@ class Rapport:
     sources: list[RapportSource]
     controles_marts: list[Controle]
     erreur: str = ""
+    secret: dict | None = None  # this run's audit of the secret statistique (orchestration/audit_secret.py)
 
     @property
     def controles(self) -> list[Controle]:
@@ -87,7 +88,7 @@ def construire(warehouse: Path, debut: datetime, publie: bool, chemin_publie: Pa
         if con is not None:
             con.close()
     marts = [c for c in controles if not c.cible.startswith("raw/")]
-    return Rapport(debut, publie, chemin_publie, sources, marts, erreur)
+    return Rapport(debut, publie, chemin_publie, sources, marts, erreur, audit_du_secret(debut))
 
 
 def nombre(n: int) -> str:
@@ -121,6 +122,8 @@ def texte(rapport: Rapport) -> str:
     for c in rapport.controles_marts:
         if not c.reussi:
             lignes.append(f"- {c.cible}, contrôle {c.nom} ({_etat(c)}) : {c.resume}")
+    if rapport.secret:
+        lignes += texte_secret(rapport.secret)
     reussis, alertes, echecs = rapport.bilan()
     lignes.append(f"Contrôles : {reussis} réussi(s), {alertes} avertissement(s), {echecs} échec(s) bloquant(s).")
     if rapport.publie:
@@ -166,11 +169,51 @@ def ecrire_html(rapport: Rapport, chemin: Path) -> Path:
             parts.append(f"<tr><td>{e(c.cible)}</td><td>{e(c.nom)}</td><td class='{_classe(c)}'>{_etat(c)}</td>"
                          f"<td>{e(c.resume)}</td></tr>")
         parts.append("</table>")
+    if rapport.secret:
+        parts.append(html_secret(rapport.secret))
     parts.append("<p>Détail des validations Great Expectations : <a href='gx/index.html'>Data Docs</a>.</p>"
                  "</body></html>")
     chemin.parent.mkdir(parents=True, exist_ok=True)
     chemin.write_text("\n".join(parts), encoding="utf-8")
     return chemin
+
+
+# --- secret statistique: the cost in information of the masking, from this run's audit ----------------------
+def audit_du_secret(debut: datetime) -> dict | None:
+    """The audit written by the `secret_statistique` check of this run (None when it did not run)."""
+    import json
+
+    from .checks import SECRET_REPORT
+    from .settings import settings
+
+    path = settings().reports_dir / "qualite" / SECRET_REPORT
+    if not path.exists() or datetime.fromtimestamp(path.stat().st_mtime) < debut:
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def lignes_secret(secret: dict) -> list[tuple[str, int, int, int, str]]:
+    """Per table: cells, primary-masked, secondary-masked, share of masked EPCI cells."""
+    return [(table, t["cellules"], t["primaires"], t["secondaires"],
+             f"{t['part_epci_masquee']:.1%}".replace(".", ",").replace("%", " %"))
+            for table, t in sorted(secret["par_table"].items())]
+
+
+def texte_secret(secret: dict) -> list[str]:
+    lignes = [f"Secret statistique : {secret['resume']}"]
+    for table, n, primaires, secondaires, part in lignes_secret(secret):
+        lignes.append(f"    {table} : {nombre(primaires)} masquée(s) sous le seuil, {nombre(secondaires)} masquée(s) "
+                      f"en second sur {nombre(n)} ; {part} des cellules des EPCI masquées")
+    return lignes
+
+
+def html_secret(secret: dict) -> str:
+    e = html.escape
+    rows = "".join(f"<tr><td>{e(t)}</td><td>{nombre(n)}</td><td>{nombre(p)}</td><td>{nombre(s)}</td><td>{e(part)}</td>"
+                   "</tr>" for t, n, p, s, part in lignes_secret(secret))
+    return ("<h2>Secret statistique</h2><p>" + e(secret["resume"]) + "</p><table><tr><th>Table</th><th>Cellules</th>"
+            "<th>Masquées sous le seuil (primaire)</th><th>Masquées en second (secondaire)</th>"
+            "<th>Part des cellules des EPCI masquées</th></tr>" + rows + "</table>")
 
 
 def _classe(c: Controle) -> str:

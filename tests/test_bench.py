@@ -15,6 +15,7 @@ from orchestration import bench
     ("raw__sne_demandes_validite", "controles"), ("raw__fsl_fraicheur", "controles"),
     ("marts__portrait_epci_coherence", "controles"), ("observatoire_dbt", "dbt"),
     ("entrepot_publie", "publication"), ("dossier_cotech", "dossier"),
+    ("diffusion__diffusion_portrait_epci_secret_statistique", "secret"),
 ])
 def test_each_dagster_step_belongs_to_a_stage(step, stage):
     assert bench.stage_of(step) == stage

@@ -195,44 +195,53 @@ def protect(component, masked, maskable, values, rank, required, rels, of_cell, 
         failing = [(required[c] - (hi[c] - lo[c]), c) for c in cells if hi[c] - lo[c] < required[c]]
         if not failing:
             return
-        added = False
+        added, touched = False, set()
         for need, c in sorted(failing, reverse=True):
+            if touched.intersection(of_cell.get(c, [])):
+                continue  # a relation of c got a new masked cell in this round: audit again first
             choice = complement(c, need, masked, maskable, values, rank, rels, of_cell)
             if choice is not None:
                 masked[choice] = True
                 added = True
-                settle(choice, masked, maskable, values, rank, rels, of_cell)
+                for new in [choice, *settle(choice, masked, maskable, values, rank, rels, of_cell)]:
+                    touched.update(of_cell.get(new, []))
         if not added:
             return  # nothing left to mask: the audit will block the publication
 
 
-def settle(o, masked, maskable, values, rank, rels, of_cell) -> None:
+def settle(o, masked, maskable, values, rank, rels, of_cell) -> list[int]:
     """A new complement alone masked in one of its relations would be found again at once: give it a partner
     there, and so on for the partners (what the audit would otherwise ask for, one round at a time)."""
-    todo = [o]
+    todo, added = [o], []
     while todo:
         x = todo.pop()
         for r in of_cell.get(x, []):
             members = (rels[r][0], *rels[r][1])
             if any(masked[m] for m in members if m != x):
                 continue
-            partner = complement(x, 1.0, masked, maskable, values, rank, [rels[r]], {m: [0] for m in members})
+            partner = complement(x, 1.0, masked, maskable, values, rank, rels, of_cell, among=set(members))
             if partner is not None:
                 masked[partner] = True
                 todo.append(partner)
+                added.append(partner)
+    return added
 
 
-def complement(c, need, masked, maskable, values, rank, rels, of_cell):
+def complement(c, need, masked, maskable, values, rank, rels, of_cell, among=None):
     """The published cell to mask with c: one sharing a relation with it (else with the masked cells linked to
     it), the smallest count covering the missing width (else the largest), preferring a cell that would not be
     alone masked in one of its own relations (it would be found again at once), then the lowest level."""
     def alone(o):
         return sum(not any(masked[x] for x in (rels[r][0], *rels[r][1]) if x != o) for r in of_cell.get(o, []))
 
+    def useless(o):  # a part of a published zero total is a published zero
+        return values[o] == 0 and any(o != rels[r][0] and values[rels[r][0]] == 0 and not maskable[rels[r][0]]
+                                      for r in of_cell.get(o, []))
+
     frontier, seen = [c], {c}
     while frontier:
         candidates = {o for x in frontier for r in of_cell.get(x, []) for o in (rels[r][0], *rels[r][1])
-                      if not masked[o] and maskable[o]}
+                      if not masked[o] and maskable[o] and not useless(o) and (among is None or o in among)}
         if candidates:
             return min(candidates, key=lambda o: (values[o] < need, alone(o),
                                                   values[o] if values[o] >= need else -values[o], rank[o], o))
