@@ -299,10 +299,10 @@ def test_a_hand_made_example_gets_its_known_pattern(demo, tmp_path):
     masked = set(con.execute("SELECT niveau, code_zone, cle_dimensions, colonne, motif "
                              "FROM intermediate.int_diffusion__masque").fetchall())
     assert masked == {
-        ("epci", A, "", "nb_recours", "primaire"), ("epci", A, "T1", "nb_recours", "primaire"),
-        ("epci", B, "T2", "nb_recours", "primaire"), ("epci", C, "T2", "nb_recours", "primaire"),
-        ("epci", B, "", "nb_recours", "secondaire"), ("epci", B, "T1", "nb_recours", "secondaire"),
-        ("epci", C, "T1", "nb_recours", "secondaire")}
+        ("epci", A, "", "nb_recours", "primaire"), ("epci", A, "typologie|T1", "nb_recours", "primaire"),
+        ("epci", B, "typologie|T2", "nb_recours", "primaire"), ("epci", C, "typologie|T2", "nb_recours", "primaire"),
+        ("epci", B, "", "nb_recours", "secondaire"), ("epci", B, "typologie|T1", "nb_recours", "secondaire"),
+        ("epci", C, "typologie|T1", "nb_recours", "secondaire")}
     # The diffusion tables apply it: NULL and listed, the rank of a masked detail row with it.
     shown = dict(con.execute("SELECT code_zone, nb_recours FROM diffusion.dalo_indicateurs").fetchall())
     assert shown == {"62": 21, "ARR": 21, A: None, B: None, C: 10}

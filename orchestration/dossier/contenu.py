@@ -615,10 +615,20 @@ class Constructeur:
             "statistique est appliqué (loi n° 51-711 du 7 juin 1951).",
             "Masquage primaire : à l'échelle de l'EPCI, un effectif issu de fichiers individuels (SNE, DALO, FSL, "
             "CCAPEX) compris entre 1 et 4 est masqué ; pour le PPPI (source fiscale Filocom), le seuil est de 11, à "
-            "l'échelle de l'EPCI et de la commune. Zéro n'est jamais masqué.",
-            "Masquage secondaire : une cellule est aussi masquée quand elle permettrait de retrouver une valeur "
-            "masquée par différence (EPCI d'un territoire, territoires du département, typologies, sommes). Les "
-            "ratios, montants et moyennes qui dépendent d'une valeur masquée le sont aussi.",
+            "l'échelle de l'EPCI et de la commune.",
+            "Masquage secondaire : d'autres cellules sont masquées avec elles, sinon on retrouverait une valeur "
+            "masquée par calcul (un territoire moins ses autres EPCI, un total moins ses typologies, un EPCI dont "
+            "toutes les typologies sont publiées). Toutes les tables publiées qui partagent des cellules ou des "
+            "sommes (indicateurs par thème, détail par typologie ou décision, portraits, indicateurs du plan, "
+            "comparaison au diagnostic) sont masquées ensemble ; une cellule masquée en second peut valoir zéro. "
+            "Les ratios, montants et moyennes qui dépendent d'une valeur masquée le sont aussi.",
+            "Vérification : avant chaque publication, l'entrepôt attaque lui-même la couche de diffusion. Pour "
+            "chaque valeur masquée, il calcule par programmation linéaire l'intervalle où un attaquant peut la "
+            "situer en combinant tout ce qui est publié ; la publication est bloquée si une valeur peut être "
+            "retrouvée exactement ou si une valeur sous le seuil est encadrée dans un intervalle plus étroit que le "
+            "seuil (5, ou 11 pour le PPPI).",
+            "À ne pas faire : recalculer une valeur masquée (par différence ou par somme), ou compléter un tableau "
+            "de ce dossier avec des chiffres non masqués de l'entrepôt interne.",
             f"Présentation : une valeur masquée apparaît « {MASQUE} » dans les tableaux et en gris sur les cartes ; "
             f"une valeur non calculable (dénominateur nul, donnée absente) apparaît « {NON_DISPONIBLE} » dans les "
             "tableaux et en blanc sur les cartes. Les courbes sont interrompues aux valeurs masquées. Un indicateur "
