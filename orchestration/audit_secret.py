@@ -180,7 +180,7 @@ def auditer(con, seuils: dict[str, int], largeurs: dict[str, int] | None = None,
     cells["vraie"] = cells["vraie"].astype(float)
     cells["publiee"] = cells["publiee"].astype(float)
     ident = ["table", "niveau", "code_zone", "annee", "dimensions", "colonne"]
-    index = pd.Series(range(len(cells)), index=pd.MultiIndex.from_frame(cells[ident]))
+    index = {key: i for i, key in enumerate(cells[ident].itertuples(index=False, name=None))}
     equations: list[tuple[np.ndarray, np.ndarray, float]] = []  # sum(coef * cell) = constant
 
     def add(ids, coefs, constant=0.0):
@@ -213,36 +213,35 @@ def auditer(con, seuils: dict[str, int], largeurs: dict[str, int] | None = None,
         wide = with_id[with_id["table"] == table].pivot_table(
             index=["niveau", "code_zone", "annee", "dimensions"], columns="colonne", values=["vraie", "id"],
             aggfunc="first")
-        values, ids = wide["vraie"], wide["id"].astype(int)
-        for c in counts:
-            if not values[c].any():
-                continue
-            others = [o for o in counts if o != c]
-            for a in others:
-                if (values[a] == values[c]).all():
-                    for i, j in zip(ids[c], ids[a], strict=True):
+        values = wide["vraie"][counts].to_numpy()
+        ids = wide["id"][counts].to_numpy().astype(int)
+        nonzero = values.any(axis=0)
+        for c in np.flatnonzero(nonzero):
+            for a in np.flatnonzero(nonzero):
+                if a != c and (values[:, a] == values[:, c]).all():
+                    for i, j in zip(ids[:, c], ids[:, a], strict=True):
                         add([i, j], [1.0, -1.0])
-            for a, b in itertools.combinations(others, 2):
-                if values[a].any() and values[b].any() and (values[a] + values[b] == values[c]).all():
-                    for i, j, k in zip(ids[c], ids[a], ids[b], strict=True):
+            for a, b in itertools.combinations([o for o in np.flatnonzero(nonzero) if o != c], 2):
+                if (values[:, a] + values[:, b] == values[:, c]).all():
+                    for i, j, k in zip(ids[:, c], ids[:, a], ids[:, b], strict=True):
                         add([i, j, k], [1.0, -1.0, -1.0])
 
     # Dimension totals discovered on the marts.
     long_tables = [t for t, (dims, _) in tables.items() if dims]
-    wide_cells = with_id[with_id["dimensions"] == ""]
+    totals = [total.set_index(KEY) for _, total in with_id[with_id["dimensions"] == ""].groupby(["table", "colonne"])]
     for table in long_tables:
         detail = with_id[with_id["table"] == table]
         for _, part in detail.groupby(["colonne", "dim0"]):
             sums = part.groupby(KEY)["vraie"].sum()
             members = part.groupby(KEY)["id"].agg(list)
-            for _, total in wide_cells.groupby(["table", "colonne"]):
-                t = total.set_index(KEY)
+            for t in totals:
                 joined = t["vraie"].reindex(sums.index)
-                absent = t.index.difference(sums.index)
-                if joined.isna().any() or not np.allclose(joined, sums) or t.loc[absent, "vraie"].any():
+                if joined.isna().any() or not np.allclose(joined, sums):
                     continue
-                for key, kids in members.items():
-                    add([int(t.loc[key, "id"]), *kids], [1.0] + [-1.0] * len(kids))
+                if t.loc[t.index.difference(sums.index), "vraie"].any():
+                    continue
+                for total_id, kids in zip(t.loc[members.index, "id"], members, strict=True):
+                    add([int(total_id), *kids], [1.0] + [-1.0] * len(kids))
 
     published_elsewhere(con, index, add)
     ratios(con, cells, index, add)
@@ -253,7 +252,7 @@ def auditer(con, seuils: dict[str, int], largeurs: dict[str, int] | None = None,
     return audit
 
 
-def published_elsewhere(con, index: pd.Series, add) -> None:
+def published_elsewhere(con, index: dict, add) -> None:
     """Counts published by the portraits, the plan indicators and the diagnostic comparison."""
     def cell(table, niveau, zone, annee, colonne):
         return index.get((table, niveau, zone, int(annee), "", colonne))
@@ -318,7 +317,7 @@ def published_elsewhere(con, index: pd.Series, add) -> None:
         sums(rows, columns, years, zone)
 
 
-def ratios(con, cells: pd.DataFrame, index: pd.Series, add) -> None:
+def ratios(con, cells: pd.DataFrame, index: dict, add) -> None:
     """A published ratio r = n / d whose numerator or denominator is masked: n - r d = 0."""
     for table, ratio, num, den in con.execute("SELECT modele, ratio, numerateur, denominateur "
                                               "FROM referentiel.ratios").fetchall():
