@@ -30,6 +30,7 @@ from great_expectations.expectations.metadata_types import FailureSeverity
 from great_expectations.expectations.row_conditions import Column as RowColumn
 
 from orchestration.extracts import SOURCES, Source
+from orchestration.formats import FORMATS
 from orchestration.settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent
@@ -131,13 +132,10 @@ def _q(name: str) -> str:
 
 
 def typed(column: str, kind: str) -> str:
-    """The same casts as the staging models (macros/extract_values.sql), as try_ casts: NULL when invalid."""
-    ref = f"r.{_q(column)}"
-    return {
-        "date": f"try_strptime({ref}, '%d/%m/%Y')::DATE",
-        "decimal": f"try_cast(replace(replace({ref}, ' ', ''), ',', '.') AS DECIMAL(14, 2))::DOUBLE",
-        "entier": f"try_cast({ref} AS INTEGER)",
-    }[kind]
+    """The staging cast of a column (the warehouse macro of its kind, orchestration/formats.py): NULL when
+    invalid. Decimals become DOUBLE, which GX compares with its bounds."""
+    cast = FORMATS[kind](f"r.{_q(column)}")
+    return f"{cast}::DOUBLE" if kind == "decimal" else cast
 
 
 def raw_name(column: str) -> str:

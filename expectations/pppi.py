@@ -4,7 +4,7 @@ import great_expectations.expectations as gxe
 
 from orchestration.extracts import PPPI
 
-from .commun import ERROR, WARN, after, rows_sql, source_suite
+from .commun import ERROR, WARN, after, rows_sql, source_suite, typed
 
 COUNTS = ["nb_rp_privees", "nb_pppi", "nb_pppi_cat6", "nb_pppi_cat78", "nb_pppi_po", "nb_pppi_lp",
           "nb_pppi_avant_1949"]
@@ -13,8 +13,9 @@ COUNTS = ["nb_rp_privees", "nb_pppi", "nb_pppi_cat6", "nb_pppi_cat78", "nb_pppi_
 ROWS_SQL = rows_sql(
     PPPI,
     "year(r._date_extraction) AS annee_extraction",
-    "try_cast(r.nb_pppi_cat6 AS INTEGER) + try_cast(r.nb_pppi_cat78 AS INTEGER) AS somme_categories",
-    "try_cast(r.nb_pppi_po AS INTEGER) + try_cast(r.nb_pppi_lp AS INTEGER) AS somme_occupation",
+    # BIGINT: two INTEGER counts at the edge of their range overflow an INTEGER sum.
+    f"{typed('nb_pppi_cat6', 'entier')}::BIGINT + {typed('nb_pppi_cat78', 'entier')}::BIGINT AS somme_categories",
+    f"{typed('nb_pppi_po', 'entier')}::BIGINT + {typed('nb_pppi_lp', 'entier')}::BIGINT AS somme_occupation",
     already_delivered=True,
 )
 

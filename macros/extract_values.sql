@@ -1,16 +1,6 @@
-{#- Casts of the producers' French text formats, used by every staging model. -#}
-
-{% macro date_fr(column) -%}
-    cast(strptime({{ column }}, '%d/%m/%Y') as date)
-{%- endmacro %}
-
-{% macro decimal_fr(column) -%}
-    cast(replace(replace({{ column }}, ' ', ''), ',', '.') as decimal(14, 2))
-{%- endmacro %}
-
-{% macro booleen_on(column) -%}
-    case {{ column }} when 'O' then true when 'N' then false end
-{%- endmacro %}
+{#- Staging's casts are the warehouse macros of schema formats (formats.date_fr, formats.decimal_fr,
+    formats.entier, formats.booleen_on), defined once in orchestration/formats.py and installed by the loader:
+    the ingestion accepts exactly what they cast. -#}
 
 {#- Per business key, the row of the latest extract (a later delivery replaces an earlier one). Each raw row gets
     one BIGINT version, (rank of its file in extraction order) * 2^32 + line, so finding each key's winner is a

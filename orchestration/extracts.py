@@ -9,7 +9,8 @@ Kinds:
 - ``personnel``: a direct identifier (name, NIR, address, phone, e-mail); dropped at ingestion.
 - ``naissance``: a birth date; turned into an age band at the extraction date, then dropped.
 - ``texte``, ``code``, ``commune``, ``date`` (JJ/MM/AAAA), ``entier``, ``decimal`` (decimal comma),
-  ``booleen`` (O/N): kept, as text in ``raw``, cast in ``staging``.
+  ``booleen`` (O/N): kept, as text in ``raw``, cast in ``staging``. What a valid value of each kind is, and
+  its range, is defined once in orchestration/formats.py.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from dataclasses import dataclass
 from datetime import date
 
 KINDS = {"identifiant", "personnel", "naissance", "texte", "code", "commune", "date", "entier", "decimal", "booleen"}
-DATE_FORMAT = "%d/%m/%Y"  # JJ/MM/AAAA, the producers' format
-BOOLEAN_VALUES = ("O", "N")
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,8 @@ class RowRule:
     """A business rule on one row, checked at ingestion (a failing row is quarantined).
 
     ``invalid`` is DuckDB SQL over the warehouse column names, true when the row breaks the rule; the macros
-    date_fr(x) and nombre_fr(x) read the producers' formats. ``column`` is the warehouse name reported.
+    formats.date_fr(x) and formats.decimal_fr(x) (orchestration/formats.py) read the producers' formats.
+    ``column`` is the warehouse name reported.
     """
 
     column: str
@@ -92,9 +92,9 @@ FSL_MAINTIEN_MAX = 3000  # € per household, règlement intérieur of the FSL (
 FSL = Source(
     name="fsl",
     rules=(
-        RowRule("date_decision", "date_fr(date_decision) < date_fr(date_depot)",
+        RowRule("date_decision", "formats.date_fr(date_decision) < formats.date_fr(date_depot)",
                 "décision antérieure au dépôt de la demande"),
-        RowRule("montant_accorde", f"volet = 'MAINTIEN' AND nombre_fr(montant_accorde) > {FSL_MAINTIEN_MAX}",
+        RowRule("montant_accorde", f"volet = 'MAINTIEN' AND formats.decimal_fr(montant_accorde) > {FSL_MAINTIEN_MAX}",
                 f"aide au maintien supérieure au plafond de {FSL_MAINTIEN_MAX} € du règlement intérieur"),
     ),
     label="Fonds de Solidarité Logement (FSL)",
@@ -135,9 +135,9 @@ FSL = Source(
 DALO = Source(
     name="dalo",
     rules=(
-        RowRule("date_decision", "date_fr(date_decision) < date_fr(date_depot)",
+        RowRule("date_decision", "formats.date_fr(date_decision) < formats.date_fr(date_depot)",
                 "décision antérieure au dépôt du recours"),
-        RowRule("date_relogement", "date_fr(date_relogement) < date_fr(date_decision)",
+        RowRule("date_relogement", "formats.date_fr(date_relogement) < formats.date_fr(date_decision)",
                 "relogement antérieur à la décision"),
     ),
     label="Recours DALO et DAHO (COMDALO)",
@@ -178,7 +178,8 @@ DALO = Source(
 SNE_DEMANDES = Source(
     name="sne_demandes",
     rules=(
-        RowRule("date_radiation", "date_fr(date_radiation) < date_fr(date_depot)", "radiation antérieure au dépôt"),
+        RowRule("date_radiation", "formats.date_fr(date_radiation) < formats.date_fr(date_depot)",
+                "radiation antérieure au dépôt"),
     ),
     label="SNE : demandes de logement social",
     grain="une ligne par demande créée, renouvelée ou radiée dans le mois, dans son état à la date d'extraction",
@@ -223,7 +224,7 @@ SNE_DEMANDES = Source(
 SNE_ATTRIBUTIONS = Source(
     name="sne_attributions",
     rules=(
-        RowRule("date_attribution", "date_fr(date_attribution) < date_fr(date_depot)",
+        RowRule("date_attribution", "formats.date_fr(date_attribution) < formats.date_fr(date_depot)",
                 "attribution antérieure au dépôt de la demande"),
     ),
     label="SNE : attributions de logements sociaux",

@@ -29,7 +29,9 @@ from xml.etree import ElementTree
 
 import duckdb
 
+from . import formats
 from .extracts import SOURCES, Column, Source, extraction_date, normalise_header
+from .formats import FORMATS
 from .settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR
 from .warehouse import load_extension
 
@@ -274,6 +276,7 @@ class Loader:
         self.key = key
         self.workers = workers
         self.loaded_at = loaded_at or datetime.now().replace(microsecond=0)
+        formats.install(con)  # the value formats ingestion, staging and GX share
         self._install_pseudonymisation(key)
         self._ensure_common_tables()
         self._load_reference_codes()
@@ -294,9 +297,6 @@ class Loader:
         block = block.ljust(64, b"\0")
         ipad = bytes(b ^ 0x36 for b in block).hex()
         opad = bytes(b ^ 0x5C for b in block).hex()
-        self.con.execute("CREATE OR REPLACE TEMP MACRO date_fr(x) AS CAST(try_strptime(x, '%d/%m/%Y') AS DATE)")
-        self.con.execute("CREATE OR REPLACE TEMP MACRO nombre_fr(x) AS "
-                         "try_cast(replace(replace(x, ' ', ''), ',', '.') AS DECIMAL(18, 2))")
         self.con.execute(
             "CREATE OR REPLACE TEMP MACRO pseudonyme(x) AS CASE WHEN nullif(trim(x), '') IS NULL THEN NULL "
             f"ELSE sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode(trim(x))))) END"
@@ -677,8 +677,15 @@ class Loader:
                          f"THEN strftime({serial}, '%d/%m/%Y') "
                          f"WHEN regexp_matches({value}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}') "
                          f"THEN strftime(left({value}, 10)::DATE, '%d/%m/%Y') ELSE {value} END")
-            if c.kind == "identifiant":
-                value = f"pseudonyme({value})"
+            if FORMATS.get(c.kind) is formats.TEXT:
+                # A number a spreadsheet wrote for a code is read back as its exact digits; one that lost them
+                # stays as delivered (flagged, then quarantined: never hashed or matched in a wrong form).
+                exact = formats.TEXT(value)
+                if c.kind == "identifiant":
+                    parts.append(f'{value} IS NOT NULL AND {exact} IS NULL AS "{_inexact(c)}"')
+                    value = f"pseudonyme(coalesce({exact}, {value}))"
+                else:
+                    value = f"coalesce({exact}, {value})"
             elif c.kind == "naissance":
                 value = _age_band_sql(f"try_strptime({value}, '%d/%m/%Y')", extracted)
             parts.append(f'{value} AS "{c.stored_name}"')
@@ -739,26 +746,22 @@ class Loader:
             label = _sql_str(c.header)
             if c.required:
                 checks.append((col, label, f"{col} IS NULL", "'valeur obligatoire manquante'"))
-            test = {
-                "date": (f"(try_strptime({col}, '%d/%m/%Y') IS NULL "
-                         f"OR NOT regexp_full_match({col}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}'))",
-                         "'date invalide (attendu JJ/MM/AAAA)'"),
-                "entier": (f"NOT regexp_full_match({col}, '-?[0-9]+')", "'nombre entier invalide'"),
-                "decimal": (f"try_cast(replace(replace({col}, ' ', ''), ',', '.') AS DECIMAL(18, 2)) IS NULL",
-                            "'nombre décimal invalide (attendu par exemple 1234,56)'"),
-                "booleen": (f"{col} NOT IN ('O', 'N')", "'valeur attendue O ou N'"),
-                "code": (f"{col} NOT IN (SELECT code FROM _codes WHERE liste = '{c.codes}')",
-                         f"'code inconnu de la liste {c.codes}'"),
-                "commune": (f"{col} NOT IN (SELECT code FROM _codes WHERE liste = 'communes')",
-                            "'code commune inconnu du COG (ni actuel ni ancien) du Pas-de-Calais'"),
-            }.get(c.kind)
-            if test:
-                checks.append((col, label, f"{col} IS NOT NULL AND {test[0]}", test[1]))
+            kind = FORMATS.get(c.kind)
+            if c.kind == "identifiant":  # the clear value is never copied into raw.rejets
+                checks.append(("NULL", label, f'"{_inexact(c)}"', _sql_str(kind.invalid)))
+            elif kind is not None:
+                checks.append((col, label, f"{col} IS NOT NULL AND {kind(col)} IS NULL", _sql_str(kind.invalid)))
+            listed = {"code": (c.codes, f"code inconnu de la liste {c.codes}"),
+                      "commune": ("communes", "code commune inconnu du COG (ni actuel ni ancien) du Pas-de-Calais")}
+            if c.kind in listed:  # a number that lost its digits is reported as such, not as an unknown code
+                liste, reason = listed[c.kind]
+                checks.append((col, label, f"{kind(col)} NOT IN (SELECT code FROM _codes WHERE liste = '{liste}')",
+                               _sql_str(reason)))
             if c.kind == "date":
-                checks.append((col, label, f"date_fr({col}) > DATE '{extracted.isoformat()}'",
+                checks.append((col, label, f"{kind(col)} > DATE '{extracted.isoformat()}'",
                                "'date postérieure à la date d''extraction'"))
             if c.kind == "decimal":
-                checks.append((col, label, f"nombre_fr({col}) < 0", "'montant négatif'"))
+                checks.append((col, label, f"{kind(col)} < 0", "'montant négatif'"))
         for rule in source.rules:
             if rule.column in {c.name for c in mapping.values()}:
                 column = source.column(rule.column)
@@ -825,6 +828,11 @@ def _xlsx_header(file_name: str, source: Source, sheet: str, top: list[tuple]) -
     if header_row > 1:
         warnings.append(f"en-tête trouvé ligne {header_row} (lignes de titre ignorées)")
     return header_row, header, mapping, warnings
+
+
+def _inexact(column: Column) -> str:
+    """Column of ``_fichier`` flagging an identifier delivered as a number that lost digits."""
+    return f"_inexact_{column.stored_name}"
 
 
 def _excel_column(n: int) -> str:

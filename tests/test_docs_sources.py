@@ -12,9 +12,11 @@ import pytest
 import yaml
 
 from orchestration import docs_sources
-from orchestration.extracts import BOOLEAN_VALUES, DATE_FORMAT, SOURCES, Source
+from orchestration.extracts import SOURCES, Source
 from orchestration.settings import NOMENCLATURES_DIR, SEEDS_DIR
 
+DATE_FORMAT = "%d/%m/%Y"  # the producers' format, as the specification pages state it
+BOOLEAN_VALUES = ("O", "N")
 KIND_NAMES = {"identifiant", "personnel", "naissance", "texte", "code", "commune", "date", "entier", "decimal",
               "booleen"}
 

@@ -12,8 +12,8 @@ select
     source.type_bailleur,
     source.motif_procedure,
     source.etape,
-    {{ date_fr('source.date_etape') }} as date_etape,
-    {{ decimal_fr('source.montant_dette') }} as montant_dette,
+    formats.date_fr(source.date_etape) as date_etape,
+    formats.decimal_fr(source.montant_dette) as montant_dette,
     source.decision_jugement,
     source._fichier as fichier_source,
     source._date_extraction as date_extraction

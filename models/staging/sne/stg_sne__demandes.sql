@@ -12,16 +12,16 @@ select
     source.code_commune_souhaitee as code_commune_souhaitee_extrait,
     -- The demanded typologies as a list ("T2/T3" -> ['T2', 'T3']).
     list_transform(string_split(source.typologies_souhaitees, '/'), t -> upper(trim(t))) as typologies_souhaitees,
-    {{ date_fr('source.date_depot') }} as date_depot,
-    {{ date_fr('source.date_renouvellement') }} as date_renouvellement,
+    formats.date_fr(source.date_depot) as date_depot,
+    formats.date_fr(source.date_renouvellement) as date_renouvellement,
     source.statut,
-    {{ date_fr('source.date_radiation') }} as date_radiation,
+    formats.date_fr(source.date_radiation) as date_radiation,
     source.motif_radiation,
-    {{ booleen_on('source.demande_mutation') }} as demande_mutation,
-    cast(source.taille_menage as integer) as taille_menage,
+    formats.booleen_on(source.demande_mutation) as demande_mutation,
+    formats.entier(source.taille_menage) as taille_menage,
     source.motif_principal,
-    {{ booleen_on('source.prioritaire_dalo') }} as prioritaire_dalo,
-    {{ booleen_on('source.prioritaire_pdalhpd') }} as prioritaire_pdalhpd,
+    formats.booleen_on(source.prioritaire_dalo) as prioritaire_dalo,
+    formats.booleen_on(source.prioritaire_pdalhpd) as prioritaire_pdalhpd,
     source._fichier as fichier_source,
     source._date_extraction as date_extraction
 from source
