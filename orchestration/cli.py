@@ -103,12 +103,54 @@ def _single_refresh():
 
 
 def cmd_actualiser(args: argparse.Namespace) -> int:
-    os.environ["OBSERVATOIRE_CLE_PSEUDO"] = _pseudonymisation_key(create=False)
+    from .key_custody import KeyMismatch, check_published
+
+    key = os.environ["OBSERVATOIRE_CLE_PSEUDO"] = _pseudonymisation_key(create=False)
     with _single_refresh():
+        try:  # before anything runs: files hashed under another key would be counted twice
+            note = check_published(settings().published, key.encode("utf-8"))
+        except KeyMismatch as e:
+            raise ConfigurationError(f"{e}") from None
+        if note:
+            print(note)
         return _refresh(args)
 
 
-def _refresh(args: argparse.Namespace) -> int:
+def cmd_changer_cle(args: argparse.Namespace) -> int:
+    """Rotate the pseudonymisation key: rebuild the warehouse from every extract of the dépôt under the new key
+    (then the usual build, checks and publication), once every file recorded as loaded is found unchanged."""
+    from .key_custody import files_not_in_depot, fingerprint, recorded
+    from .warehouse import connect
+
+    key = os.environ["OBSERVATOIRE_CLE_PSEUDO"] = _pseudonymisation_key(create=False)
+    s = settings()
+    with _single_refresh():
+        if not s.published.exists():
+            raise ConfigurationError(f"Aucun entrepôt publié ({s.published}) : il n'y a rien à pseudonymiser de "
+                                     "nouveau ; lancer « observatoire actualiser ».")
+        con = connect(s.published, read_only=True)
+        try:
+            current = recorded(con)
+        finally:
+            con.close()
+        if current == fingerprint(key.encode("utf-8")):
+            print("La clé de pseudonymisation fournie est déjà celle de l'entrepôt : rien à reconstruire.")
+            return 0
+        n_files, missing = files_not_in_depot(s.published, s.depot_dir)
+        if missing:
+            raise ConfigurationError(
+                f"changement de clé de pseudonymisation refusé : {len(missing)} des {n_files} fichiers chargés dans "
+                f"l'entrepôt ne sont plus dans le dépôt ({s.depot_dir}) tels qu'ils ont été chargés ; sans eux, "
+                "leurs lignes disparaîtraient de l'entrepôt. Remettre ces fichiers dans le dépôt, puis relancer :\n"
+                + "\n".join(f"  - {m.ligne()}" for m in missing)
+                + "\nL'entrepôt publié n'a pas été modifié.")
+        print(f"Changement de clé de pseudonymisation : l'entrepôt est reconstruit depuis les {n_files} fichiers "
+              f"chargés du dépôt (et ses fichiers nouveaux) avec la nouvelle clé ; l'entrepôt publié n'est remplacé "
+              "qu'une fois les contrôles passés.")
+        return _refresh(args, from_scratch=True)
+
+
+def _refresh(args: argparse.Namespace, from_scratch: bool = False) -> int:
     _environment()
     ensure_dbt_manifest()
     from dagster import DagsterInstance
@@ -120,9 +162,11 @@ def _refresh(args: argparse.Namespace) -> int:
     begin = time.perf_counter()
     print(f"Actualisation en cours (détail dans {log_file})...", flush=True)
     with DagsterInstance.get() as instance, _output_to(None if args.verbeux else log_file):
+        run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+        if from_scratch:
+            run_config["ops"] = {"entrepot_de_travail": {"config": {"depuis_zero": True}}}
         result = defs.resolve_job_def("actualisation").execute_in_process(
-            instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+            instance=instance, raise_on_error=False, run_config=run_config)
         _write_step_times(instance, result.run_id, log_file.with_suffix(".etapes.json"))
         from .qualite import publier_data_docs_du_run  # GX is already loaded by the run's checks
         publier_data_docs_du_run(settings().reports_dir)
@@ -295,6 +339,10 @@ def parser() -> argparse.ArgumentParser:
     refresh = sub.add_parser("actualiser", help="charger les extractions, construire et publier l'entrepôt")
     refresh.add_argument("--verbeux", action="store_true", help="afficher le détail de Dagster et dbt à l'écran")
     refresh.set_defaults(func=cmd_actualiser)
+    rotate = sub.add_parser("changer-cle", help="changer de clé de pseudonymisation : reconstruire l'entrepôt depuis "
+                                                "les fichiers du dépôt avec la nouvelle clé (OBSERVATOIRE_CLE_PSEUDO)")
+    rotate.add_argument("--verbeux", action="store_true", help="afficher le détail de Dagster et dbt à l'écran")
+    rotate.set_defaults(func=cmd_changer_cle)
     sub.add_parser("resume", help="résumer l'entrepôt publié").set_defaults(func=cmd_resume)
     sub.add_parser("rapport", help="construire le dossier du COTECH (PDF et HTML) depuis l'entrepôt publié") \
         .set_defaults(func=cmd_rapport)

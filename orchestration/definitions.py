@@ -19,6 +19,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSelection,
+    Config,
     ConfigurableResource,
     Definitions,
     MaterializeResult,
@@ -64,6 +65,13 @@ class Entrepot(ConfigurableResource):
         return key.encode("utf-8")
 
 
+class DepartTravail(Config):
+    """Where a refresh starts: the published warehouse, or nothing (``observatoire changer-cle`` reloads every
+    extract of the dépôt under the new pseudonymisation key)."""
+
+    depuis_zero: bool = False
+
+
 @asset(
     key=AssetKey(["entrepot_de_travail"]),
     group_name="ingestion",
@@ -71,11 +79,12 @@ class Entrepot(ConfigurableResource):
     description="Copie de travail de l'entrepôt publié : chaque actualisation part du dernier état publié "
                 "(écrire, contrôler, publier) ; ce qu'une actualisation bloquée ou interrompue a laissé est écarté.",
 )
-def entrepot_de_travail(entrepot: Entrepot) -> MaterializeResult:
-    reset_working_copy(Path(entrepot.warehouse), Path(entrepot.published))
+def entrepot_de_travail(config: DepartTravail, entrepot: Entrepot) -> MaterializeResult:
+    published = None if config.depuis_zero else Path(entrepot.published)
+    reset_working_copy(Path(entrepot.warehouse), published)
     working = Path(entrepot.warehouse)
     return MaterializeResult(metadata={"chemin": str(working),
-                                       "depuis_publie": Path(entrepot.published).exists()})
+                                       "depuis_publie": published is not None and published.exists()})
 
 
 def _ingestion_asset(source: Source):
@@ -90,8 +99,10 @@ def _ingestion_asset(source: Source):
     def _load(context: AssetExecutionContext, entrepot: Entrepot) -> MaterializeResult:
         con = entrepot.connect()
         try:
-            results = Loader(con, entrepot.pseudonymisation_key()).load_source(
-                source, Path(entrepot.depot_dir) / source.name)
+            loader = Loader(con, entrepot.pseudonymisation_key())
+            if loader.key_note:
+                context.log.warning(loader.key_note)
+            results = loader.load_source(source, Path(entrepot.depot_dir) / source.name)
             total = con.execute(f"SELECT count(*) FROM raw.{source.name}").fetchone()[0]
         finally:
             con.close()

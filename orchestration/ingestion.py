@@ -29,7 +29,7 @@ from xml.etree import ElementTree
 
 import duckdb
 
-from . import formats
+from . import formats, key_custody
 from .extracts import SOURCES, Column, Source, extraction_date, normalise_header
 from .formats import FORMATS
 from .settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR
@@ -279,6 +279,8 @@ class Loader:
         formats.install(con)  # the value formats ingestion, staging and GX share
         self._install_pseudonymisation(key)
         self._ensure_common_tables()
+        # Before anything is loaded: identifiers hashed under another key would never match the stored ones.
+        self.key_note = key_custody.ensure(con, key, self.loaded_at)
         self._load_reference_codes()
 
     def _worker(self) -> Loader:

@@ -55,8 +55,9 @@ def connect(path: Path | str = ":memory:", read_only: bool = False):
     return duckdb.connect(str(path), read_only=read_only, config=config)
 
 
-def reset_working_copy(working: Path, published: Path) -> None:
-    """Start a refresh from the last published state (write-audit-publish).
+def reset_working_copy(working: Path, published: Path | None) -> None:
+    """Start a refresh from the last published state (write-audit-publish), or from an empty warehouse
+    when ``published`` is None (a key rotation rebuilds everything from the dépôt).
 
     Whatever a failed or killed refresh left in the working file is discarded: files it loaded are loaded
     again, and blocked again until they are fixed, instead of slipping into the next publication.
@@ -64,7 +65,7 @@ def reset_working_copy(working: Path, published: Path) -> None:
     working.parent.mkdir(parents=True, exist_ok=True)
     for leftover in (working, working.with_name(working.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    if published.exists():
+    if published is not None and published.exists():
         tmp = working.with_name(working.name + ".copie")
         shutil.copyfile(published, tmp)
         tmp.chmod(0o644)
