@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SCHEMA = "formats"
+YEAR_MIN, YEAR_MAX = 1900, 2099  # dates of procedures and decisions (year 0 would be a valid DuckDB date)
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1  # DuckDB INTEGER, the type staging gives whole numbers
 DECIMAL_TYPE = "DECIMAL(14, 2)"  # the type staging gives amounts: 12 integer digits, 2 decimals
 DECIMAL_MAX = 10**12 - 1  # euros; a cent more overflows DECIMAL(14, 2)
@@ -68,10 +69,11 @@ TEXT = Format(
 FORMATS: dict[str, Format] = {
     "date": Format(
         macro="date_fr",
-        body="CASE WHEN regexp_full_match(x, '[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}') "
+        body=f"CASE WHEN regexp_full_match(x, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}') "
+             f"AND right(x, 4)::INTEGER BETWEEN {YEAR_MIN} AND {YEAR_MAX} "
              "THEN CAST(try_strptime(x, '%d/%m/%Y') AS DATE) END",
         sql_type="DATE",
-        invalid="date invalide (attendu JJ/MM/AAAA)",
+        invalid=f"date invalide (attendu JJ/MM/AAAA, année de {YEAR_MIN} à {YEAR_MAX})",
     ),
     "decimal": Format(
         macro="decimal_fr",

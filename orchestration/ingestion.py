@@ -772,10 +772,13 @@ class Loader:
         parts = [f"SELECT _ligne AS ligne, {label} AS colonne, CAST({col} AS VARCHAR) AS valeur, {motif} AS motif "
                  f"FROM _fichier WHERE {cond}" for col, label, cond, motif in checks]
         key = ", ".join(f'"{source.column(k).stored_name}"' for k in source.key)
+        # Identifiers that lost digits are quarantined as such: rounding made them equal, not duplicates.
+        inexact = [f'"{_inexact(c)}"' for c in mapping.values() if c.kind == "identifiant" and c.name in source.key]
+        exact_keys = f"WHERE NOT ({' OR '.join(inexact)})" if inexact else ""
         parts.append(f"""
             SELECT _ligne, {_sql_str(' + '.join(source.column(k).header for k in source.key))}, NULL,
                    'doublon de la ligne ' || premiere || ' (même clé dans le fichier)'
-            FROM (SELECT _ligne, min(_ligne) OVER (PARTITION BY {key}) AS premiere FROM _fichier)
+            FROM (SELECT _ligne, min(_ligne) OVER (PARTITION BY {key}) AS premiere FROM _fichier {exact_keys})
             WHERE _ligne > premiere""")
         return " UNION ALL ".join(parts)
 

@@ -386,6 +386,43 @@ def cas_39(d: Path) -> None:
                      + b"\r\n")
 
 
+def cas_40(d: Path) -> None:
+    # Numéro unique typed as numbers in Excel: 17 digits are beyond what a double holds exactly (2^53), so
+    # openpyxl, as Excel, stores 6.224031000000401e+16. A commune typed as a number comes back as 62041.
+    rows = lignes("sne_attributions", 4001, 5, {
+        1: {"Numéro unique": 62240310000004002}, 2: {"Code commune du logement": 62041.0},
+        3: {"Numéro unique": 62240310000004004}})
+    path = write_xlsx(d / "sne_attributions_2025-01_extrait_2025-02-05.xlsx", rows, "sne_attributions")
+    _save(openpyxl.load_workbook(path), path, "Infocentre SNE")
+
+
+def cas_41(d: Path) -> None:
+    rows = lignes("ccapex", 4111, 5, {1: {"Montant de la dette": "1234567890123,45"},
+                                      2: {"Montant de la dette": "999999999999,99"},
+                                      3: {"Montant de la dette": "12,345"}})
+    write_csv(d / "ccapex_2024-T4_extrait_2025-01-10.csv", rows, "ccapex")
+
+
+def cas_42(d: Path) -> None:
+    rows = lignes("fsl", 4201, 5, {1: {"Nombre de personnes": "99999999999"},
+                                   3: {"Nombre de personnes": "2147483647"}})
+    write_csv(d / "fsl_2025-01_extrait_2025-02-05.csv", rows)
+
+
+def cas_43(d: Path) -> None:
+    # Saved as CSV by a French Excel: a long number in scientific notation with a decimal comma.
+    rows = lignes("sne_demandes", 4301, 5, {1: {"Numéro unique": "6,22403100004302E+16"},
+                                            3: {"Commune souhaitée 1": "6,2498E+04"}})
+    write_csv(d / "sne_demandes_2025-01_extrait_2025-02-05.csv", rows, "sne_demandes")
+
+
+def cas_44(d: Path) -> None:
+    # French thousands separators: a no-break space (Excel) and a narrow no-break space (LibreOffice).
+    rows = lignes("fsl", 4401, 4, {1: {"Montant accordé": "1\u00a0234,56", "Volet": "ACCES"},
+                                   2: {"Montant accordé": "2\u202f015,00", "Volet": "ENERGIE"}})
+    write_csv(d / "fsl_2025-02_extrait_2025-03-05.csv", rows)
+
+
 CAS: dict[str, Callable[[Path], None]] = {
     "01_fichier_vide": cas_01,
     "02_entete_seul": cas_02,
@@ -421,6 +458,11 @@ CAS: dict[str, Callable[[Path], None]] = {
     "37_xlsx_tronque": cas_37,
     "38_csv_renomme_en_xlsx": cas_38,
     "39_lignes_vides_et_ligne_courte_crlf": cas_39,
+    "40_xlsx_identifiant_numerique": cas_40,
+    "41_montant_hors_bornes": cas_41,
+    "42_entier_hors_bornes": cas_42,
+    "43_csv_notation_scientifique": cas_43,
+    "44_separateurs_de_milliers": cas_44,
 }
 
 
