@@ -14,7 +14,7 @@ warehouse, not a rule written again in dbt or GX (no generated copy to keep in s
 Codes, communes and identifiers are text. A spreadsheet may deliver them as numbers (an Excel numeric cell is
 read as ``62041``, ``62041.0`` or ``6.2191e+16``; a French Excel CSV writes ``6,2191E+16``): ``formats.texte``
 gives back the exact digit string when the number is a non-negative integer a spreadsheet's double holds
-exactly (at most 2^53), and NULL otherwise (digits lost, decimals, negative), so that the row is quarantined.
+exactly (below 2^53), and NULL otherwise (digits lost, decimals, negative), so that the row is quarantined.
 A number written as plain digits cannot be told from text: it is kept as delivered.
 """
 
@@ -27,7 +27,8 @@ YEAR_MIN, YEAR_MAX = 1900, 2099  # dates of procedures and decisions (year 0 wou
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1  # DuckDB INTEGER, the type staging gives whole numbers
 DECIMAL_TYPE = "DECIMAL(14, 2)"  # the type staging gives amounts: 12 integer digits, 2 decimals
 DECIMAL_MAX = 10**12 - 1  # euros; a cent more overflows DECIMAL(14, 2)
-EXACT_INTEGER_MAX = 2**53  # the largest integer a spreadsheet's double holds with every lower one exact
+# The largest integer a spreadsheet's double gives back unambiguously: 2^53 itself is also what 2^53 + 1 becomes.
+EXACT_INTEGER_MAX = 2**53 - 1
 SPACES = "[ \u00a0\u202f]"  # thousands separators: space, no-break space, narrow no-break space (French Excel)
 
 

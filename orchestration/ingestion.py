@@ -276,11 +276,11 @@ class Loader:
         self.key = key
         self.workers = workers
         self.loaded_at = loaded_at or datetime.now().replace(microsecond=0)
+        # First of all: identifiers hashed under another key would never match the stored ones.
+        self.key_note = key_custody.ensure(con, key, self.loaded_at)
         formats.install(con)  # the value formats ingestion, staging and GX share
         self._install_pseudonymisation(key)
         self._ensure_common_tables()
-        # Before anything is loaded: identifiers hashed under another key would never match the stored ones.
-        self.key_note = key_custody.ensure(con, key, self.loaded_at)
         self._load_reference_codes()
 
     def _worker(self) -> Loader:
@@ -683,6 +683,11 @@ class Loader:
                 # A number a spreadsheet wrote for a code is read back as its exact digits; one that lost them
                 # stays as delivered (flagged, then quarantined: never hashed or matched in a wrong form).
                 exact = formats.TEXT(value)
+                if xlsx and c.kind == "identifiant":
+                    # A numeric cell beyond 2^53 may come out as plain digits that are not the ones typed
+                    # (openpyxl writes 2^53 + 1 as 9007199254740992): only a text cell is trusted there.
+                    exact = (f"CASE WHEN regexp_full_match({value}, '[1-9][0-9]{{15,}}') AND "
+                             f"try_cast({value} AS DOUBLE) > {formats.EXACT_INTEGER_MAX} THEN NULL ELSE {exact} END")
                 if c.kind == "identifiant":
                     parts.append(f'{value} IS NOT NULL AND {exact} IS NULL AS "{_inexact(c)}"')
                     value = f"pseudonyme(coalesce({exact}, {value}))"
