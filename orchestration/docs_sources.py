@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from orchestration.extracts import SOURCES, Column, Source, file_name
+from orchestration.formats import DECIMAL_MAX, INTEGER_MAX, INTEGER_MIN, YEAR_MAX, YEAR_MIN, french_number
 from orchestration.settings import NOMENCLATURES_DIR, PROJECT_DIR
 
 DOCS_DIR = PROJECT_DIR / "docs" / "sources"
@@ -55,7 +56,8 @@ PERIODS: dict[str, tuple[str, str, date]] = {
 # Kind -> (what the producer writes, what the observatory does with it, short form for the column tables).
 KINDS_DOC: dict[str, tuple[str, str, str]] = {
     "identifiant": (
-        "Numéro de dossier, de recours, de demande ou de procédure, tel qu'il figure dans le système du producteur",
+        "Numéro de dossier, de recours, de demande ou de procédure, tel qu'il figure dans le système du producteur ; "
+        "en texte dans un tableur (un nombre de plus de 15 chiffres y perd les derniers : la ligne est rejetée)",
         "Pseudonymisé dès la lecture par HMAC-SHA256 avec une clé détenue par l'observatoire ; "
         "jamais stocké en clair",
         "pseudonymisé",
@@ -73,7 +75,8 @@ KINDS_DOC: dict[str, tuple[str, str, str]] = {
     ),
     "texte": ("Texte libre, sans donnée nominative", "Conservé", "conservé"),
     "code": (
-        "Un code de la liste indiquée, écrit exactement comme dans la liste (majuscules, sans espace)",
+        "Un code de la liste indiquée, écrit exactement comme dans la liste (majuscules, sans espace) ; "
+        "un code numérique saisi comme nombre dans un tableur est relu s'il n'a pas perdu de chiffres",
         "Conservé ; le libellé est ajouté par l'observatoire",
         "conservé",
     ),
@@ -82,10 +85,13 @@ KINDS_DOC: dict[str, tuple[str, str, str]] = {
         "Conservé",
         "conservé",
     ),
-    "date": ("Date au format JJ/MM/AAAA (ex. `07/04/2025`)", "Conservée", "conservé"),
-    "entier": ("Nombre entier, sans espace ni séparateur de milliers (ex. `1250`)", "Conservé", "conservé"),
+    "date": (f"Date au format JJ/MM/AAAA (ex. `07/04/2025`), année de {YEAR_MIN} à {YEAR_MAX}", "Conservée",
+             "conservé"),
+    "entier": (f"Nombre entier, sans espace ni séparateur de milliers (ex. `1250`), de {french_number(INTEGER_MIN)} à "
+               f"{french_number(INTEGER_MAX)}", "Conservé", "conservé"),
     "decimal": (
-        "Nombre à virgule décimale, sans espace ni séparateur de milliers (ex. `1250,50`)",
+        f"Nombre à virgule décimale, deux décimales au plus, sans séparateur de milliers (ex. `1250,50`), "
+        f"{french_number(DECIMAL_MAX)},99 au plus en valeur absolue",
         "Conservé",
         "conservé",
     ),

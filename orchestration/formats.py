@@ -32,7 +32,7 @@ EXACT_INTEGER_MAX = 2**53 - 1
 SPACES = "[ \u00a0\u202f]"  # thousands separators: space, no-break space, narrow no-break space (French Excel)
 
 
-def _french(n: int) -> str:
+def french_number(n: int) -> str:
     return f"{n:,}".replace(",", " ")
 
 
@@ -64,7 +64,7 @@ TEXT = Format(
         "THEN CAST(CAST(try_cast(replace(x, ',', '.') AS DECIMAL(38, 20)) AS HUGEINT) AS VARCHAR) END"),
     sql_type="VARCHAR",
     invalid=f"nombre écrit par le tableur qui ne redonne pas le code exact (chiffres perdus au-delà de "
-            f"{_french(EXACT_INTEGER_MAX)}, décimales ou signe) : saisir la colonne en texte",
+            f"{french_number(EXACT_INTEGER_MAX)}, décimales ou signe) : saisir la colonne en texte",
 )
 
 FORMATS: dict[str, Format] = {
@@ -82,14 +82,14 @@ FORMATS: dict[str, Format] = {
              f"THEN try_cast(replace(regexp_replace(x, '{SPACES}', '', 'g'), ',', '.') AS {DECIMAL_TYPE}) END",
         sql_type=DECIMAL_TYPE,
         invalid=f"nombre décimal invalide ou hors bornes (attendu par exemple 1234,56 : deux décimales au plus, "
-                f"{_french(DECIMAL_MAX)},99 au plus en valeur absolue)",
+                f"{french_number(DECIMAL_MAX)},99 au plus en valeur absolue)",
     ),
     "entier": Format(
         macro="entier",
         body="CASE WHEN regexp_full_match(x, '-?[0-9]+') THEN try_cast(x AS INTEGER) END",
         sql_type="INTEGER",
-        invalid=f"nombre entier invalide ou hors bornes (attendu un entier de {_french(INTEGER_MIN)} à "
-                f"{_french(INTEGER_MAX)})",
+        invalid=f"nombre entier invalide ou hors bornes (attendu un entier de {french_number(INTEGER_MIN)} à "
+                f"{french_number(INTEGER_MAX)})",
     ),
     "booleen": Format(
         macro="booleen_on",
