@@ -36,7 +36,7 @@ from .checks import ASSET_CHECKS
 from .extracts import SOURCES, Source
 from .ingestion import Loader
 from .settings import PROJECT_DIR, dbt_input_files, settings
-from .warehouse import connect, publish, reset_working_copy
+from .warehouse import connect, latest_recorded, publish, reset_working_copy
 
 DBT_PROJECT = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 DBT_PROJECT.prepare_if_dev()  # only under `dagster dev`
@@ -139,11 +139,7 @@ BUILD_LEDGER = "raw.journal_constructions"
 
 def last_build_fingerprint(con) -> str | None:
     """The dbt project's fingerprint at the warehouse's latest dbt build (None before the first one)."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
-                       "AND table_name = 'journal_constructions'").fetchone()[0]:
-        return None
-    row = con.execute(f"SELECT empreinte_projet FROM {BUILD_LEDGER} ORDER BY construit_le DESC LIMIT 1").fetchone()
-    return row[0] if row else None
+    return latest_recorded(con, BUILD_LEDGER, "empreinte_projet", "construit_le")
 
 
 def _record_build(con, fingerprint: str, mode: str) -> None:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from .warehouse import has_table, latest_recorded
+
 TABLE = "raw.cle_pseudonymisation"
 # The fingerprint is the HMAC of this fixed label under the key: it says whether two keys are the same,
 # and nothing about the key (nor about any pseudonym, whose HMAC input is a case number).
@@ -46,11 +48,7 @@ def mismatch_message(warehouse: Path | str) -> str:
 
 def recorded(con) -> str | None:
     """The fingerprint recorded in the warehouse ``con`` is connected to, or None."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
-                       "AND table_name = 'cle_pseudonymisation'").fetchone()[0]:
-        return None
-    row = con.execute(f"SELECT empreinte FROM {TABLE} ORDER BY enregistree_le DESC LIMIT 1").fetchone()
-    return row[0] if row else None
+    return latest_recorded(con, TABLE, "empreinte", "enregistree_le")
 
 
 def ensure(con, key: bytes, when) -> str | None:
@@ -63,8 +61,7 @@ def ensure(con, key: bytes, when) -> str | None:
         return None
     if theirs is not None:
         raise KeyMismatch(mismatch_message(con.execute("SELECT current_database()").fetchone()[0]))
-    loaded = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
-                         "AND table_name = 'journal_chargements'").fetchone()[0] and con.execute(
+    loaded = has_table(con, "raw", "journal_chargements") and con.execute(
         "SELECT count(*) FROM raw.journal_chargements WHERE statut = 'CHARGE'").fetchone()[0]
     origin = "adoptée : entrepôt existant sans empreinte de clé" if loaded else "premier chargement de l'entrepôt"
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")

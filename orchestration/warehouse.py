@@ -55,6 +55,21 @@ def connect(path: Path | str = ":memory:", read_only: bool = False):
     return duckdb.connect(str(path), read_only=read_only, config=config)
 
 
+def has_table(con, schema: str, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+                            [schema, table]).fetchone()[0])
+
+
+def latest_recorded(con, table: str, column: str, order_by: str):
+    """The latest ``column`` of a ledger table ``schema.table`` by ``order_by``; None when it has no row yet
+    (or does not exist)."""
+    schema, name = table.split(".")
+    if not has_table(con, schema, name):
+        return None
+    row = con.execute(f"SELECT {column} FROM {table} ORDER BY {order_by} DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
 def reset_working_copy(working: Path, published: Path | None) -> None:
     """Start a refresh from the last published state (write-audit-publish), or from an empty warehouse
     when ``published`` is None (a key rotation rebuilds everything from the dépôt).
