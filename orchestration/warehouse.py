@@ -80,7 +80,9 @@ def reset_working_copy(working: Path, published: Path | None) -> None:
     working.parent.mkdir(parents=True, exist_ok=True)
     for leftover in (working, working.with_name(working.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    if published is not None and published.exists():
+    if published is None:  # an empty warehouse, so that no step starts again from the published one
+        duckdb.connect(str(working)).close()
+    elif published.exists():
         tmp = working.with_name(working.name + ".copie")
         shutil.copyfile(published, tmp)
         tmp.chmod(0o644)

@@ -23,6 +23,7 @@ from dagster import (
 
 from expectations import PORTRAIT_SUITES, SOURCE_SUITES, SUITES, freshness_rules, freshness_suite
 from expectations.commun import ERROR, WARN
+from orchestration import formats
 from orchestration.checks import ASSET_CHECKS
 from orchestration.extracts import SOURCES
 from orchestration.qualite import (
@@ -80,6 +81,7 @@ class Warehouse:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / "observatoire.duckdb"
         con = duckdb.connect(str(self.path))
+        formats.install(con)  # the value formats, as the loader installs them
         con.execute("CREATE SCHEMA raw")
         con.execute("""CREATE TABLE raw.journal_chargements (
             source VARCHAR, fichier VARCHAR, sha256 VARCHAR, taille_octets BIGINT, date_extraction DATE,
