@@ -127,6 +127,14 @@ def percent(share: float) -> str:
 RUN_FILES = "(SELECT unnest($fichiers::VARCHAR[]))"
 
 
+def current_deliveries(source: str = "$source") -> str:
+    """(file, load time) of the latest delivery of each loaded file name, the only one staging reads
+    (macros/extract_values.sql, file_versions): a file delivered again under its name replaces its earlier copy."""
+    source = source if source.startswith("$") else f"'{source}'"
+    return f"""(SELECT fichier, max(charge_le) FROM raw.journal_chargements
+                WHERE source = {source} AND statut = 'CHARGE' GROUP BY fichier)"""
+
+
 def _q(name: str) -> str:
     return f'"{name}"'
 
@@ -168,7 +176,7 @@ def rows_sql(source: Source, *extra: str, joins: str = "", already_delivered: bo
         select.append("CASE WHEN p.premiere_livraison < r._date_extraction THEN p.premiere_livraison END "
                       "AS deja_livre_le")
     return (f"SELECT {', '.join(select)}\nFROM raw.{source.name} AS r {joins}\n"
-            f"WHERE r._fichier IN {RUN_FILES}")
+            f"WHERE r._fichier IN {RUN_FILES} AND (r._fichier, r._charge_le) IN {current_deliveries(source.name)}")
 
 
 def duplicate_keys_sql(source: Source) -> str:
@@ -179,6 +187,7 @@ def duplicate_keys_sql(source: Source) -> str:
     dates = f"""_date_extraction IN (SELECT date_extraction FROM raw.journal_chargements
                                    WHERE source = $source AND statut = 'CHARGE' AND fichier IN {RUN_FILES})"""
     # An aggregate, not a window over every row: DuckDB spills it to disk at national scale.
+    dates += f" AND (_fichier, _charge_le) IN {current_deliveries()}"
     return f"""
         SELECT {key}, _date_extraction, _fichier, _ligne
         FROM raw.{source.name}
@@ -193,7 +202,7 @@ VOLUMES_SQL = f"""
                lag(fichier) OVER (ORDER BY date_extraction, fichier) AS fichier_precedent,
                lag(nb_lignes_chargees) OVER (ORDER BY date_extraction, fichier) AS nb_lignes_precedent
         FROM raw.journal_chargements
-        WHERE source = $source AND statut = 'CHARGE'
+        WHERE source = $source AND statut = 'CHARGE' AND (fichier, charge_le) IN {current_deliveries()}
     )
     SELECT *,
            nb_lignes_chargees / nullif(nb_lignes_precedent, 0) AS rapport_extraction_precedente,

@@ -179,7 +179,7 @@ def _refresh(args: argparse.Namespace, from_scratch: bool = False) -> int:
     error = "" if result.success else (
         "contrôle(s) bloquant(s) en échec : " + " ; ".join(blocking) if blocking else _failure_summary(result))
     report = rapport_qualite.construire(s.published if published else s.warehouse, started, published,
-                                        s.published, checks, error)
+                                        s.published, checks, error, depot=s.depot_dir)
     html_report = rapport_qualite.ecrire_html(report, s.reports_dir / "qualite.html")
     if published:
         print(f"Actualisation terminée en {elapsed:.0f} s.")
@@ -260,12 +260,21 @@ def print_summary(since: datetime | None = None) -> None:
             print(f"  {source.name:<18} {raw:>12,} {n_stg:>12,}".replace(",", " "))
         where = "WHERE charge_le >= ?" if since else ""
         params = [since] if since else []
-        refused = con.execute(f"SELECT fichier, message FROM raw.journal_chargements {where} "
-                              f"{'AND' if where else 'WHERE'} statut = 'REFUSE' ORDER BY fichier", params).fetchall()
+
+        def files(statut: str) -> list[str]:
+            return [m for m, in con.execute(f"SELECT message FROM raw.journal_chargements {where} "
+                                            f"{'AND' if where else 'WHERE'} statut = ? ORDER BY fichier",
+                                            [*params, statut]).fetchall()]
+
+        refused, waiting = files("REFUSE"), files("EN_ATTENTE")
         rejected = con.execute(f"SELECT count(*) FROM raw.rejets {where}", params).fetchone()[0]
         print(f"Fichiers refusés : {len(refused)}" + ("" if refused else " (aucun)"))
-        for _, message in refused:
+        for message in refused:
             print(f"  - {message}")
+        if waiting:
+            print(f"Fichiers en attente (examinés de nouveau à chaque actualisation) : {len(waiting)}")
+            for message in waiting:
+                print(f"  - {message}")
         print(f"Lignes mises en quarantaine (raw.rejets) : {rejected:,}".replace(",", " "))
         print(f"Rapports : {s.reports_dir}")
     finally:

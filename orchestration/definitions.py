@@ -107,12 +107,13 @@ def _ingestion_asset(source: Source):
         finally:
             con.close()
         for r in results:
-            log = context.log.warning if r.statut == "REFUSE" else context.log.info
+            log = context.log.warning if r.statut in ("REFUSE", "EN_ATTENTE") else context.log.info
             log(r.message + (f" Avertissements : {' ; '.join(r.avertissements)}" if r.avertissements else ""))
         refused = [r.message for r in results if r.statut == "REFUSE"]
         return MaterializeResult(metadata={
             "fichiers_charges": sum(r.statut == "CHARGE" for r in results),
             "fichiers_refuses": len(refused),
+            "fichiers_en_attente": sum(r.statut == "EN_ATTENTE" for r in results),
             "lignes_chargees": sum(r.nb_lignes_chargees for r in results),
             "lignes_rejetees": sum(r.nb_lignes_rejetees for r in results),
             "lignes_en_base": total,
@@ -200,6 +201,19 @@ def _what_changed(con, manifest: dict) -> tuple[set[str], bool]:
     return new_sources, moved
 
 
+def _redelivered(con) -> set[str]:
+    """Sources with a file delivered again under its name since the last dbt build. The new delivery replaces
+    the earlier copy as a whole: keys found only in that copy must leave staging, which an incremental build
+    (delete+insert on the keys it outputs) cannot do, so those staging models are rebuilt in full."""
+    return {r[0] for r in con.execute(f"""
+        SELECT DISTINCT nouveau.source FROM raw.journal_chargements AS nouveau
+        SEMI JOIN raw.journal_chargements AS ancien
+            ON ancien.source = nouveau.source AND ancien.fichier = nouveau.fichier
+               AND ancien.statut = 'CHARGE' AND ancien.charge_le < nouveau.charge_le
+        WHERE nouveau.statut = 'CHARGE'
+          AND nouveau.charge_le > (SELECT max(construit_le) FROM {BUILD_LEDGER})""").fetchall()}
+
+
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT)
 def observatoire_dbt(context: AssetExecutionContext, dbt: DbtCli, entrepot: Entrepot):
     """Seeds, models and their data tests, in one `dbt build` (the unit tests of the formulas run in `make test`).
@@ -208,12 +222,14 @@ def observatoire_dbt(context: AssetExecutionContext, dbt: DbtCli, entrepot: Entr
     (`--full-refresh`). Otherwise the build is incremental: only what depends on the newly loaded files is
     rebuilt and tested (`unchanged_nodes`), and staging models read again only the keys of those files."""
     fingerprint = dbt_project_fingerprint()
+    redelivered: set[str] = set()
     con = entrepot.connect()  # dbt must build on the working copy, never on an empty new file
     try:
         incremental = last_build_fingerprint(con) == fingerprint
         if incremental:
             manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
             new_sources, calendar_moved = _what_changed(con, manifest)
+            redelivered = _redelivered(con)
     finally:
         con.close()
     args, skipped = ["build", "--exclude", "test_type:unit"], []
@@ -227,9 +243,11 @@ def observatoire_dbt(context: AssetExecutionContext, dbt: DbtCli, entrepot: Entr
             f"reçu des fichiers : {', '.join(sorted(new_sources)) or 'aucune'} ; date de la dernière extraction "
             f"{'déplacée' if calendar_moved else 'inchangée'} ; {len(skipped)} modèles, seeds et tests inchangés "
             "non reconstruits.")
-    elif not incremental:
+    if not incremental or redelivered:
         args.append("--full-refresh")
-        context.log.info("Construction dbt complète (--full-refresh)")
+        context.log.info("Construction dbt complète (--full-refresh)" + (
+            f" des modèles reconstruits : fichier(s) relivré(s) sous le même nom ({', '.join(sorted(redelivered))})"
+            if incremental else ""))
     # Unchanged tables are current: reported as such (before the rebuilt ones, which may read them: Dagster
     # wants a multi-asset's outputs in dependency order), so that publication and the checks downstream run.
     translator, tables = DagsterDbtTranslator(), {uid for uid in skipped if not uid.startswith("test.")}

@@ -322,8 +322,15 @@ CCAPEX = Source(
 
 SOURCES: dict[str, Source] = {s.name: s for s in (FSL, DALO, SNE_DEMANDES, SNE_ATTRIBUTIONS, PPPI, CCAPEX)}
 
-# File names carry the extraction date: <source>_<période>_extrait_<AAAA-MM-JJ>.<csv|xlsx>
-EXTRACTION_DATE = re.compile(r"extrait_(\d{4})-(\d{2})-(\d{2})")
+# File names carry the extraction date: <source>_<période>_extrait_<AAAA-MM-JJ>.<csv|xlsx>, in any case.
+EXTRACTION_DATE = re.compile(r"extrait_(\d{4})-(\d{2})-(\d{2})", re.IGNORECASE)
+# The period written in a file name, per cadence: its pattern (on the lower-cased name) and what is expected.
+PERIODS: dict[str, tuple[str, str]] = {
+    "mensuelle": (r"\d{4}-(0[1-9]|1[0-2])", "AAAA-MM, mois de 01 à 12"),
+    "trimestrielle": (r"\d{4}-t[1-4]", "AAAA-Tn, trimestre de T1 à T4"),
+    "annuelle": (r"\d{4}", "AAAA"),
+    "biennale": (r"\d{4}", "AAAA, le millésime"),
+}
 
 
 def extraction_date(file_name: str) -> date | None:
@@ -339,6 +346,30 @@ def extraction_date(file_name: str) -> date | None:
 
 def file_name(source: str, period: str, extracted: date, ext: str = "csv") -> str:
     return f"{source}_{period}_extrait_{extracted.isoformat()}.{ext}"
+
+
+def file_name_problem(source: Source, name: str) -> str | None:
+    """What is wrong with a file name dropped in the source's folder (French, naming the file), or None.
+
+    The name must carry the extraction date, start with the source's name (the folder's) and carry a period
+    valid for the source's cadence; case does not matter (``FSL_2024-03_EXTRAIT_2024-04-05.CSV``)."""
+    expected = f"« {source.name}_<période>_extrait_AAAA-MM-JJ.{source.formats[0]} »"
+    if extraction_date(name) is None:
+        return f"{name} : date d'extraction absente du nom du fichier (attendu {expected})."
+    lower = name.lower()
+    if not lower.startswith(f"{source.name}_"):
+        other = next((s for s in sorted(SOURCES, key=len, reverse=True) if lower.startswith(f"{s}_")), None)
+        found = f"commence par « {other} », le nom d'une autre source" if other else \
+            f"ne commence pas par le nom de la source « {source.name} »"
+        return (f"{name} : le nom du fichier {found}, alors qu'il est déposé dans le dossier « {source.name} » ; "
+                f"déposer le fichier dans le dossier de sa source, ou le renommer (attendu {expected}).")
+    period = lower[len(source.name) + 1:].split("_", 1)[0]
+    pattern, wanted = PERIODS[source.cadence]
+    if not re.fullmatch(pattern, period):
+        shown = name[len(source.name) + 1:].split("_", 1)[0]
+        what = "période absente du nom du fichier" if period == "extrait" else f"période « {shown} » invalide"
+        return f"{name} : {what} pour une source {source.cadence} (attendu {wanted}, dans un nom {expected})."
+    return None
 
 
 def normalise_header(header: str) -> str:

@@ -2,7 +2,9 @@
 
 For each file of ``depot/<source>/``, in extraction-date order:
 1. skip it if this very file (name and sha256) was already processed; record a duplicate if the same
-   content was loaded under another name;
+   content is loaded under another name. A name delivered again with other content is a new delivery of that
+   file: it replaces the earlier one (staging reads only the latest delivery of each name). A file whose name
+   does not fit its folder (source, period, extraction date) is refused; one dated after today waits;
 2. check its structure (encoding, separator, header): a wrong structure refuses the whole file with a
    French message naming file, line and column;
 3. read it with DuckDB, dropping direct identifiers at read time, pseudonymising case numbers (HMAC-SHA256)
@@ -18,11 +20,12 @@ import codecs
 import csv
 import difflib
 import hashlib
+import os
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from queue import Queue
 from xml.etree import ElementTree
@@ -30,10 +33,10 @@ from xml.etree import ElementTree
 import duckdb
 
 from . import formats, key_custody
-from .extracts import SOURCES, Column, Source, extraction_date, normalise_header
+from .extracts import SOURCES, Column, Source, extraction_date, file_name_problem, normalise_header
 from .formats import FORMATS
-from .settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR
-from .warehouse import load_extension
+from .settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR, reference_date
+from .warehouse import latest_recorded, load_extension
 
 PARALLEL_FILES = 2  # files of a source loaded at once (the machines have 2 cores)
 # A column whose values are mostly invalid means the file's format is wrong, not a few rows.
@@ -71,16 +74,56 @@ class ExtractError(Exception):
     """A file refused as a whole; the message is French and names file, line and column."""
 
 
+class NotYetError(ExtractError):
+    """A refusal whose cause goes away with time (extraction dated after today): the file waits."""
+
+
 @dataclass
 class FileResult:
     source: str
     fichier: str
-    statut: str  # CHARGE, REFUSE, DOUBLON
+    statut: str  # CHARGE, REFUSE, DOUBLON, EN_ATTENTE (see LEDGER_COMMENT)
     nb_lignes_lues: int = 0
     nb_lignes_chargees: int = 0
     nb_lignes_rejetees: int = 0
     message: str = ""
     avertissements: list[str] = field(default_factory=list)
+
+
+# What the ledger's statuses mean (the table's comment in the warehouse, and docs/architecture.md).
+LEDGER_COMMENT = (
+    "Journal des fichiers d'extraction examinés, une ligne par examen. statut : CHARGE (chargé ; un fichier "
+    "relivré sous le même nom avec un autre contenu est une nouvelle livraison, qui remplace la précédente : "
+    "seule la dernière livraison de chaque nom, par charge_le, est lue par le staging), REFUSE (refus définitif "
+    "de ce contenu : le fichier n'est plus examiné tant qu'il n'est pas modifié), DOUBLON (contenu identique à "
+    "un fichier déjà chargé sous un autre nom), EN_ATTENTE (refus temporaire : date d'extraction postérieure à la "
+    "date du jour ; le fichier est examiné de nouveau à chaque actualisation jusqu'à son chargement ou son refus)")
+
+
+def depot_entries(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The entries of a source folder: candidate files (symbolic links included, judged when loaded) and
+    what is ignored (sub-directories, anything that is not a file), hidden names (.~lock, .DS_Store) skipped."""
+    if not folder.is_dir():
+        return [], []
+    files, ignored = [], []
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith("."):
+            continue
+        (files if p.is_symlink() and not p.is_dir() or p.is_file() else ignored).append(p)
+    return files, ignored
+
+
+def outside_depot(path: Path, depot: Path) -> bool:
+    """Whether a file is a symbolic link whose target lies outside the dépôt (or does not exist)."""
+    if not path.is_symlink():
+        return False
+    target = path.resolve()
+    return not target.is_file() or not target.is_relative_to(depot.resolve())
+
+
+def _link_sha(path: Path) -> str:
+    """The fingerprint of a symbolic link that is not followed: the sha256 of its target's path."""
+    return hashlib.sha256(os.readlink(path).encode()).hexdigest()
 
 
 def sha256_file(path: Path) -> str:
@@ -271,11 +314,16 @@ def _age_band_sql(birth: str, on: date) -> str:
 class Loader:
     """Loads extract files into one DuckDB warehouse (reader extensions are loaded when a file needs them)."""
 
-    def __init__(self, con, key: bytes, loaded_at: datetime | None = None, workers: int = PARALLEL_FILES):
+    def __init__(self, con, key: bytes, loaded_at: datetime | None = None, workers: int = PARALLEL_FILES,
+                 today: date | None = None):
         self.con = con
         self.key = key
         self.workers = workers
-        self.loaded_at = loaded_at or datetime.now().replace(microsecond=0)
+        self.today = today or reference_date()  # an extract dated after it waits
+        # Later than every load already in the ledger: a load's time orders the deliveries of one file name.
+        last = latest_recorded(con, "raw.journal_chargements", "charge_le", "charge_le")
+        now = datetime.now().replace(microsecond=0)
+        self.loaded_at = loaded_at or (max(now, last + timedelta(seconds=1)) if last else now)
         # First of all: identifiers hashed under another key would never match the stored ones.
         self.key_note = key_custody.ensure(con, key, self.loaded_at)
         formats.install(con)  # the value formats ingestion, staging and GX share
@@ -287,6 +335,7 @@ class Loader:
         """A loader on its own connection to the same database: its TEMP tables and macros are its own."""
         worker = Loader.__new__(Loader)
         worker.con, worker.key, worker.workers, worker.loaded_at = self.con.cursor(), self.key, 1, self.loaded_at
+        worker.today = self.today
         worker._install_pseudonymisation(self.key)
         worker._load_reference_codes()
         return worker
@@ -321,11 +370,15 @@ class Loader:
             CREATE TABLE IF NOT EXISTS raw.empreintes_fichiers (
                 source VARCHAR NOT NULL, fichier VARCHAR NOT NULL, taille_octets BIGINT NOT NULL,
                 modifie_ns BIGINT NOT NULL, sha256 VARCHAR NOT NULL, PRIMARY KEY (source, fichier))""")
+        # The inode change time cannot be set back by a user (cp -p, rsync and os.utime restore mtime only).
+        for column in ("change_ns", "inode"):
+            self.con.execute(f"ALTER TABLE raw.empreintes_fichiers ADD COLUMN IF NOT EXISTS {column} BIGINT")
         comments = {
-            "raw.journal_chargements": "Journal des fichiers d'extraction traités : chargés, refusés ou doublons",
+            "raw.journal_chargements": LEDGER_COMMENT,
             "raw.rejets": "Lignes mises en quarantaine : fichier, ligne, colonne, valeur et motif du rejet",
-            "raw.empreintes_fichiers": "Empreinte sha256 de chaque fichier du dépôt, avec sa taille et sa date de "
-                                       "modification : un fichier inchangé n'est pas relu pour être reconnu",
+            "raw.empreintes_fichiers": "Empreinte sha256 de chaque fichier du dépôt, avec sa taille, ses dates de "
+                                       "modification et de changement d'inode (ctime) et son inode : un fichier "
+                                       "dont aucune ne bouge n'est pas relu pour être reconnu",
         }
         for table, text in comments.items():
             self.con.execute(f"COMMENT ON TABLE {table} IS {_sql_str(text)}")
@@ -362,8 +415,7 @@ class Loader:
     # --- one source ---------------------------------------------------------------------------------
     def load_source(self, source: Source, folder: Path) -> list[FileResult]:
         self._ensure_source_table(source)
-        files = [p for p in folder.glob("*") if p.is_file() and not p.name.startswith(".")] \
-            if folder.exists() else []
+        files, _ = depot_entries(folder)  # sub-directories are reported by the quality report
         files.sort(key=lambda p: (extraction_date(p.name) or date.min, p.name))
         shas = self._shas(source, files)
         if self.workers < 2 or len(files) < 2:
@@ -396,32 +448,44 @@ class Loader:
         return [r for path in files if (r := results[path]) is not None]
 
     def _shas(self, source: Source, files: list[Path]) -> dict[Path, str]:
-        """The sha256 of each file. A file already hashed, with the same size and modification time, is not
-        read again (at scale 100 the dépôt weighs 20 GB, read in full by every refresh otherwise)."""
-        known = {(f, size, mtime): sha for f, size, mtime, sha in self.con.execute(
-            "SELECT fichier, taille_octets, modifie_ns, sha256 FROM raw.empreintes_fichiers WHERE source = ?",
-            [source.name]).fetchall()}
-        stats = {p: p.stat() for p in files}
-        shas = {p: known.get((p.name, st.st_size, st.st_mtime_ns)) for p, st in stats.items()}
+        """The sha256 of each file. A file already hashed is read again only when its size, modification
+        time, inode change time or inode moved (at scale 100 the dépôt weighs 20 GB, read in full by every
+        refresh otherwise). A link leading out of the dépôt is never read: its text is hashed instead."""
+        known = {tuple(k): sha for *k, sha in self.con.execute(
+            "SELECT fichier, taille_octets, modifie_ns, change_ns, inode, sha256 FROM raw.empreintes_fichiers "
+            "WHERE source = ?", [source.name]).fetchall()}
+        escaping = {p for p in files if outside_depot(p, p.parent.parent)}
+        stats = {p: p.stat() for p in files if p not in escaping}
+        shas = {p: _link_sha(p) for p in escaping}
+        shas |= {p: known.get((p.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+                 for p, st in stats.items()}
         todo = [p for p, sha in shas.items() if sha is None]
         with ThreadPoolExecutor(max(self.workers, 1)) as pool:
             shas |= dict(zip(todo, pool.map(sha256_file, todo), strict=True))
         if todo:
-            self.con.execute("INSERT OR REPLACE INTO raw.empreintes_fichiers SELECT ?, unnest(?), unnest(?), "
-                             "unnest(?), unnest(?)", [source.name, [p.name for p in todo],
-                                                      [stats[p].st_size for p in todo],
-                                                      [stats[p].st_mtime_ns for p in todo], [shas[p] for p in todo]])
+            self.con.execute(
+                "INSERT OR REPLACE INTO raw.empreintes_fichiers "
+                "(source, fichier, taille_octets, modifie_ns, change_ns, inode, sha256) "
+                "SELECT ?, unnest(?), unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)",
+                [source.name, [p.name for p in todo], [stats[p].st_size for p in todo],
+                 [stats[p].st_mtime_ns for p in todo], [stats[p].st_ctime_ns for p in todo],
+                 [stats[p].st_ino for p in todo], [shas[p] for p in todo]])
         return shas
 
     def load_file(self, source: Source, path: Path, sha: str | None = None) -> FileResult | None:
-        sha = sha or sha256_file(path)
-        seen = self.con.execute(
-            "SELECT fichier, statut FROM raw.journal_chargements WHERE sha256 = ? AND source = ? "
-            "ORDER BY charge_le", [sha, source.name]).fetchall()
-        if any(f == path.name for f, _ in seen):
-            return None  # this very file was already processed: nothing to do, nothing twice
-        loaded_as = [f for f, s in seen if s == "CHARGE"]
+        escaping = outside_depot(path, path.parent.parent)
+        sha = sha or (_link_sha(path) if escaping else sha256_file(path))
+        last = self.con.execute(
+            "SELECT sha256, statut FROM raw.journal_chargements WHERE source = ? AND fichier = ? "
+            "ORDER BY charge_le DESC LIMIT 1", [source.name, path.name]).fetchone()
+        if last and last[0] == sha and last[1] != "EN_ATTENTE":
+            return None  # this very content was already processed under this name: nothing twice
         extracted = extraction_date(path.name)
+        # The same content as the current delivery of another name (not of an earlier, replaced one).
+        loaded_as = self.con.execute(
+            "SELECT fichier FROM raw.journal_chargements WHERE source = ? AND statut = 'CHARGE' AND fichier <> ? "
+            "QUALIFY charge_le = max(charge_le) OVER (PARTITION BY fichier) AND sha256 = ? "
+            "ORDER BY charge_le LIMIT 1", [source.name, path.name, sha]).fetchone()
         if loaded_as:
             result = FileResult(source.name, path.name, "DOUBLON",
                                 message=f"{path.name} : contenu identique au fichier déjà chargé "
@@ -429,24 +493,38 @@ class Loader:
             self._record(result, sha, path, extracted)
             return result
         try:
-            if extracted is None:
+            if escaping:
                 raise ExtractError(
-                    f"{path.name} : date d'extraction absente du nom du fichier (attendu "
-                    f"« {source.name}_<période>_extrait_AAAA-MM-JJ.csv »).")
-            if extracted > date.today():
-                raise ExtractError(f"{path.name} : date d'extraction {extracted:%d/%m/%Y} dans le futur.")
+                    f"{path.name} : lien symbolique vers « {os.readlink(path)} », hors du dossier de dépôt "
+                    f"{'ou sans cible ' if not path.exists() else ''}; il n'est pas suivi. Déposer le fichier "
+                    "lui-même (une copie) dans le dossier de sa source.")
+            problem = file_name_problem(source, path.name)
+            if problem:
+                raise ExtractError(problem)
+            assert extracted is not None  # file_name_problem checked it
+            if extracted > self.today:
+                raise NotYetError(
+                    f"{path.name} : date d'extraction {extracted:%d/%m/%Y} postérieure à la date du jour "
+                    f"({self.today:%d/%m/%Y}) ; fichier en attente, examiné de nouveau à chaque actualisation "
+                    "jusqu'à ce que cette date soit passée.")
             result = self._load(source, path, sha, extracted)
         except (ExtractError, duckdb.Error) as e:
             message = str(e) if isinstance(e, ExtractError) else \
                 f"{path.name} : fichier illisible ({str(e).splitlines()[0]})."
-            result = FileResult(source.name, path.name, "REFUSE", message=message)
+            if last and self.con.execute(  # a corrected copy refused: the loaded one still counts
+                    "SELECT count(*) FROM raw.journal_chargements WHERE source = ? AND fichier = ? "
+                    "AND statut = 'CHARGE'", [source.name, path.name]).fetchone()[0]:
+                message += " La livraison précédente de ce fichier reste en vigueur."
+            result = FileResult(source.name, path.name, "EN_ATTENTE" if isinstance(e, NotYetError) else "REFUSE",
+                                message=message)
             self._record(result, sha, path, extracted)
         return result
 
     def _record(self, r: FileResult, sha: str, path: Path, extracted: date | None) -> None:
+        size = path.lstat().st_size if outside_depot(path, path.parent.parent) else path.stat().st_size
         self.con.execute(
             "INSERT INTO raw.journal_chargements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [r.source, r.fichier, sha, path.stat().st_size, extracted, r.statut, r.nb_lignes_lues,
+            [r.source, r.fichier, sha, size, extracted, r.statut, r.nb_lignes_lues,
              r.nb_lignes_chargees, r.nb_lignes_rejetees, r.message, " ; ".join(r.avertissements) or None,
              self.loaded_at])
 

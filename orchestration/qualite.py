@@ -49,6 +49,7 @@ from great_expectations.util import convert_to_json_serializable  # noqa: E402
 from expectations import SUITES, Frame, Suite, freshness_suite  # noqa: E402
 
 from .extracts import SOURCES  # noqa: E402
+from .settings import reference_date  # noqa: E402
 
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
@@ -59,7 +60,6 @@ SEVERITIES = {FailureSeverity.CRITICAL: "ERROR", FailureSeverity.WARNING: "WARN"
 LABELS = {"ERROR": "ERREUR", "WARN": "AVERTISSEMENT", "INFO": "INFORMATION"}
 NOTES = {"ERROR": "Sévérité : ERREUR (bloque la publication)", "WARN": "Sévérité : AVERTISSEMENT (signalé)",
          "INFO": "Sévérité : INFORMATION"}
-REFERENCE_DATE_ENV = "OBSERVATOIRE_DATE_REFERENCE"
 
 
 # --- results ----------------------------------------------------------------------------------------------
@@ -507,17 +507,6 @@ def valider(con, nom: str, fichiers: Sequence[str] | None = None, *, reference: 
     return Resultat(suite=suite.name, libelle=suite.label, horodatage=datetime.now().isoformat(timespec="seconds"),
                     attendus=outcomes, fichiers=files, lignes=rows, duree_s=round(time.perf_counter() - started, 3),
                     gx=gx_results)
-
-
-def reference_date() -> date:
-    """The date freshness is measured at: OBSERVATOIRE_DATE_REFERENCE (AAAA-MM-JJ) if set, else today."""
-    value = os.environ.get(REFERENCE_DATE_ENV, "").strip()
-    if not value:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{REFERENCE_DATE_ENV} invalide « {value} » (attendu AAAA-MM-JJ).") from None
 
 
 def fraicheur(con, today: date, sources: Iterable[str] | None = None) -> list[Resultat]:

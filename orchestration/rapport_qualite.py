@@ -1,7 +1,8 @@
 """The French quality report that ends every refresh: console text and data/rapports/qualite.html.
 
-Per source: files loaded, refused or duplicated in this run, rows quarantined by reason, the quality checks
-(passed, warned, failed) and the freshness of the latest extract; then whether the warehouse was published.
+Per source: files loaded, refused, duplicated or waiting in this run, what the source's folder holds that is
+not an extract (sub-directories: ignored), rows quarantined by reason, the quality checks (passed, warned,
+failed) and the freshness of the latest extract; then whether the warehouse was published.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from .extracts import SOURCES
+from .ingestion import depot_entries
 
 
 @dataclass
@@ -34,6 +36,8 @@ class RapportSource:
     charges: list[str] = field(default_factory=list)
     refus: list[str] = field(default_factory=list)
     doublons: list[str] = field(default_factory=list)
+    en_attente: list[str] = field(default_factory=list)  # messages of files refused for now (future date)
+    ignores: list[str] = field(default_factory=list)  # sub-directories of the source's folder
     lignes_chargees: int = 0
     rejets: list[tuple[str, int]] = field(default_factory=list)  # (motif, nombre)
     derniere_extraction: str | None = None
@@ -62,18 +66,24 @@ class Rapport:
 
 
 def construire(warehouse: Path, debut: datetime, publie: bool, chemin_publie: Path, controles: list[Controle],
-               erreur: str = "") -> Rapport:
-    """Read this run's ledger and quarantine from the warehouse the run wrote (published or working)."""
+               erreur: str = "", depot: Path | None = None) -> Rapport:
+    """Read this run's ledger and quarantine from the warehouse the run wrote (published or working), and
+    what the dépôt's source folders hold that ingestion ignores."""
     sources = []
     con = duckdb.connect(str(warehouse), read_only=True) if warehouse.exists() else None
     try:
         for name, source in SOURCES.items():
             r = RapportSource(name, source.label)
+            if depot is not None:
+                r.ignores = [f"{p.name}/ : sous-dossier ignoré (seuls les fichiers de depot/{name}/ sont lus)"
+                             if p.is_dir() else f"{p.name} : ni fichier ni dossier, ignoré"
+                             for p in depot_entries(depot / name)[1]]
             if con is not None and _has_ledger(con):
                 for fichier, statut, message, n in con.execute(
                         "SELECT fichier, statut, message, nb_lignes_chargees FROM raw.journal_chargements "
                         "WHERE source = ? AND charge_le >= ? ORDER BY fichier", [name, debut]).fetchall():
-                    {"CHARGE": r.charges, "REFUSE": r.refus, "DOUBLON": r.doublons}[statut].append(
+                    {"CHARGE": r.charges, "REFUSE": r.refus, "DOUBLON": r.doublons,
+                     "EN_ATTENTE": r.en_attente}[statut].append(
                         fichier if statut == "CHARGE" else message)
                     r.lignes_chargees += n or 0
                 r.rejets = con.execute(
@@ -109,11 +119,17 @@ def texte(rapport: Rapport) -> str:
     lignes = ["", "Rapport de qualité de l'actualisation du " + rapport.debut.strftime("%d/%m/%Y à %H:%M")]
     for s in rapport.sources:
         lignes.append(f"- {s.source} : {len(s.charges)} fichier(s) chargé(s), {len(s.refus)} refusé(s), "
-                      f"{len(s.doublons)} doublon(s) ; {nombre(s.lignes_chargees)} lignes chargées"
+                      f"{len(s.doublons)} doublon(s)"
+                      + (f", {len(s.en_attente)} en attente" if s.en_attente else "")
+                      + f" ; {nombre(s.lignes_chargees)} lignes chargées"
                       + (f", dernière extraction du {s.derniere_extraction}" if s.derniere_extraction else
                          ", aucune extraction"))
         for message in s.refus:
             lignes.append(f"    refusé : {message}")
+        for message in s.en_attente:
+            lignes.append(f"    en attente : {message}")
+        for message in s.ignores:
+            lignes.append(f"    ignoré : {message}")
         for motif, n in s.rejets:
             lignes.append(f"    {n} ligne(s) en quarantaine : {motif}")
         for c in s.controles:
@@ -150,16 +166,19 @@ def ecrire_html(rapport: Rapport, chemin: Path) -> Path:
         + (" Cause : " + e(rapport.erreur) if rapport.erreur else "") + "</p>",
         f"<p>Contrôles : {reussis} réussi(s), {alertes} avertissement(s), {echecs} échec(s) bloquant(s).</p>",
         "<h2>Par source</h2><table><tr><th>Source</th><th>Fichiers chargés</th><th>Refusés</th><th>Doublons</th>"
+        "<th>En attente</th><th>Ignorés</th>"
         "<th>Lignes chargées</th><th>Lignes en quarantaine (motif)</th><th>Dernière extraction</th>"
         "<th>Contrôles</th></tr>",
     ]
     for s in rapport.sources:
         rejets = "<br>".join(f"{n} : {e(m)}" for m, n in s.rejets) or "aucune"
         refus = "<br>".join(e(m) for m in s.refus) or "0"
+        en_attente = "<br>".join(e(m) for m in s.en_attente) or "0"
+        ignores = "<br>".join(e(m) for m in s.ignores) or "aucun"
         controles = "<br>".join(f"<span class='{_classe(c)}'>{e(c.nom)} : {_etat(c)}</span>"
                                 + (f" ({e(c.resume)})" if c.resume and not c.reussi else "") for c in s.controles)
         parts.append(f"<tr><td>{e(s.libelle)}</td><td>{len(s.charges)}</td><td>{refus}</td><td>{len(s.doublons)}</td>"
-                     f"<td>{nombre(s.lignes_chargees)}</td><td>{rejets}</td>"
+                     f"<td>{en_attente}</td><td>{ignores}</td><td>{nombre(s.lignes_chargees)}</td><td>{rejets}</td>"
                      f"<td>{s.derniere_extraction or 'aucune'}</td><td>{controles or 'non évalués'}</td></tr>")
     parts.append("</table>")
     if rapport.controles_marts:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -15,6 +16,7 @@ NOMENCLATURES_DIR = SEEDS_DIR / "nomenclatures"
 GEOGRAPHY_DIR = SEEDS_DIR / "geographie"
 # What the dbt project is made of: a change in any of them means a new manifest and a full dbt build.
 DBT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "dbt_project.yml", "profiles.yml")
+REFERENCE_DATE_ENV = "OBSERVATOIRE_DATE_REFERENCE"
 
 
 def dbt_input_files() -> list[Path]:
@@ -59,3 +61,15 @@ class Settings:
 def settings() -> Settings:
     env = os.environ.get("OBSERVATOIRE_DATA")
     return Settings(data_dir=Path(env).resolve() if env else PROJECT_DIR / "data")
+
+
+def reference_date() -> date:
+    """The observatory's "today": OBSERVATOIRE_DATE_REFERENCE (AAAA-MM-JJ) if set, else today. Freshness is
+    measured at this date, and an extract dated after it waits (ingestion)."""
+    value = os.environ.get(REFERENCE_DATE_ENV, "").strip()
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{REFERENCE_DATE_ENV} invalide « {value} » (attendu AAAA-MM-JJ).") from None

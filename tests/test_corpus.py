@@ -201,7 +201,7 @@ def test_one_run_loads_the_good_files_and_nothing_of_the_refused_ones(one_run):
                 for expected in case["fichiers"]:
                     check_file(con, case["source"], expected)
         assert {s for s, in con.execute("SELECT DISTINCT statut FROM raw.journal_chargements").fetchall()} == {
-            "CHARGE", "REFUSE", "DOUBLON"}
+            "CHARGE", "REFUSE", "DOUBLON", "EN_ATTENTE"}
         for source in SOURCES:  # every stored row comes from a loaded file
             from_files = {f for f, in con.execute(f"SELECT DISTINCT _fichier FROM raw.{source}").fetchall()}
             loaded = {f for f, in con.execute("SELECT fichier FROM raw.journal_chargements WHERE source = ? "
@@ -225,12 +225,14 @@ def test_a_refused_file_leaves_the_warehouse_unchanged(tmp_path):
     a loaded one only adds its own rows, and files of earlier runs are not processed again."""
     depot = tmp_path / "depot"
     con = connect(tmp_path / "entrepot.duckdb")
+    waiting: set[str] = set()  # files of earlier cases examined again at every run (EN_ATTENTE)
     try:
         for name, case in CAS.items():
             before = _snapshot(con)
             _drop(depot, name)
-            results = [r for rs in load_all(con, depot, KEY).values() for r in rs]
+            results = [r for rs in load_all(con, depot, KEY).values() for r in rs if r.fichier not in waiting]
             assert sorted(r.fichier for r in results) == sorted(f["nom"] for f in case["fichiers"]), name
+            waiting |= {r.fichier for r in results if r.statut == "EN_ATTENTE"}
             if "bogue" in case:
                 continue
             after = _snapshot(con)
@@ -362,7 +364,8 @@ def _text(value) -> str:
 def personal_values(path: Path, source: str) -> set[str]:
     """Values of the identifying columns (names, phones, addresses, case numbers, birth dates) and of the
     columns the specification does not know (free notes; a renamed column is still its column): none may be
-    stored."""
+    stored. A file dropped in another source's folder has the columns of the source its name starts with."""
+    source = next((s for s in SOURCES if path.name.lower().startswith(f"{s}_")), source)
     return {v for table in _tables(path) for v in _personal_values(table, source)}
 
 

@@ -108,7 +108,7 @@ class Entrepot:
 
     def fraicheur(self) -> list[dict]:
         return self.lignes(
-            "SELECT source, max(date_extraction) AS date_extraction, count(*) AS nb_fichiers "
+            "SELECT source, max(date_extraction) AS date_extraction, count(DISTINCT fichier) AS nb_fichiers "
             "FROM raw.journal_chargements WHERE statut = 'CHARGE' GROUP BY source ORDER BY source")
 
     def territoires(self) -> list[dict]:

@@ -423,6 +423,54 @@ def cas_44(d: Path) -> None:
     write_csv(d / "fsl_2025-02_extrait_2025-03-05.csv", rows)
 
 
+def cas_50(d: Path) -> None:
+    # Saved by a system that writes names in capitals.
+    write_csv(d / "FSL_2024-07_EXTRAIT_2024-08-05.CSV", lignes("fsl", 5001, 3))
+
+
+def cas_51(d: Path) -> None:
+    write_csv(d / "fsl_2024-13_extrait_2025-01-06.csv", lignes("fsl", 5101, 2))
+
+
+def cas_52(d: Path) -> None:
+    write_csv(d / "dalo_2024-T5_extrait_2025-01-10.csv", lignes("dalo", 5201, 2), "dalo")
+
+
+def cas_53(d: Path) -> None:
+    # A DALO extract dropped in the FSL folder.
+    write_csv(d / "dalo_2024-T1_extrait_2024-04-15.csv", lignes("dalo", 5301, 2), "dalo")
+
+
+def cas_54(d: Path) -> None:
+    # The attributions extract dropped in the demands folder.
+    write_csv(d / "sne_attributions_2024-07_extrait_2024-08-05.csv", lignes("sne_attributions", 5401, 2),
+              "sne_attributions")
+
+
+def cas_55(d: Path) -> None:
+    # An extraction date after today: refused for now, examined again at each refresh.
+    write_csv(d / "fsl_2099-01_extrait_2099-02-05.csv", lignes("fsl", 5501, 2))
+
+
+def cas_56(d: Path) -> None:
+    _crlf(write_csv(d / "ccapex_extrait_2024-10-11.csv", lignes("ccapex", 5601, 2), "ccapex", encoding="cp1252"))
+
+
+def cas_57(d: Path) -> None:
+    cols = headers("pppi")
+    data = [("62041", "2021", "17412", "1123", "512", "611", "201", "922", "604", "N")]
+    write_csv(d / "pppi_2021-06_extrait_2024-06-03.csv", [dict(zip(cols, r, strict=True)) for r in data], "pppi")
+
+
+def cas_58(d: Path) -> None:
+    write_csv(d / "demandes_2024-06_extrait_2024-07-05.csv", lignes("sne_demandes", 5801, 2), "sne_demandes")
+
+
+def cas_59(d: Path) -> None:
+    path = write_xlsx(d / "dalo_2024-T4_extrait_2025-01-10.XLSX", lignes("dalo", 5901, 2), "dalo")
+    _save(openpyxl.load_workbook(path), path, "COMDALO")
+
+
 CAS: dict[str, Callable[[Path], None]] = {
     "01_fichier_vide": cas_01,
     "02_entete_seul": cas_02,
@@ -463,6 +511,16 @@ CAS: dict[str, Callable[[Path], None]] = {
     "42_entier_hors_bornes": cas_42,
     "43_csv_notation_scientifique": cas_43,
     "44_separateurs_de_milliers": cas_44,
+    "50_nom_en_majuscules": cas_50,
+    "51_mois_impossible": cas_51,
+    "52_trimestre_impossible": cas_52,
+    "53_fichier_dalo_dans_le_dossier_fsl": cas_53,
+    "54_attributions_dans_le_dossier_demandes": cas_54,
+    "55_extraction_datee_du_futur": cas_55,
+    "56_periode_absente": cas_56,
+    "57_millesime_pppi_au_mois": cas_57,
+    "58_nom_sans_la_source": cas_58,
+    "59_extension_xlsx_en_majuscules": cas_59,
 }
 
 
