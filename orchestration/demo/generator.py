@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..settings import reference_date
 from . import ccapex, dalo, fsl, pppi, sne
 from .common import geography, month_index, release_memory
 from .periods import FIRST_MONTH, FileSpec, month_label, parse_month
@@ -52,7 +53,7 @@ def generate(depot_dir: Path, echelle: float = 1.0, graine: int = 62, jusqua: st
     unknown = wanted - set(SOURCE_ORDER)
     if unknown:
         raise ValueError(f"sources inconnues : {', '.join(sorted(unknown))}")
-    today = today or date.today()
+    today = today or reference_date()  # the ingestion's today: no demo file waits
     last = parse_month(jusqua) if jusqua else last_month_extracted_by(today, wanted)
     if last < FIRST_MONTH:
         raise ValueError(f"« {jusqua} » est antérieur au premier mois généré ({month_label(FIRST_MONTH)})")
