@@ -51,8 +51,8 @@ bench: install
 clean:
 	rm -rf target logs .pytest_cache
 
-# Evidence site (reports/) over the published warehouse; stops at once when DuckDB's extension repository is unreachable.
+# Evidence site (reports/) over the diffusion file (OBSERVATOIRE_DIFFUSION, default $(DATA)/publie/observatoire_diffusion.duckdb);
+# stops at once when DuckDB's extension repository is unreachable.
 .PHONY: reports-site
-reports-site: export OBSERVATOIRE_PUBLIE ?= $(DATA)/publie/observatoire.duckdb
 reports-site: install
 	$(BIN)/python -m orchestration.site_evidence

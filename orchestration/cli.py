@@ -106,6 +106,12 @@ def cmd_actualiser(args: argparse.Namespace) -> int:
     from .key_custody import KeyMismatch, check_published
 
     key = os.environ["OBSERVATOIRE_CLE_PSEUDO"] = _pseudonymisation_key(create=False)
+    from .permissions import PermissionsError, team_gid
+
+    try:
+        team_gid()  # a wrong OBSERVATOIRE_GROUPE stops the refresh now, not at publication
+    except PermissionsError as e:
+        raise ConfigurationError(str(e)) from None
     with _single_refresh():
         try:  # before anything runs: files hashed under another key would be counted twice
             note = check_published(settings().published, key.encode("utf-8"))
@@ -252,7 +258,8 @@ def print_summary(since: datetime | None = None) -> None:
     s = settings()
     con = connect(s.published, read_only=True)
     try:
-        print(f"\nEntrepôt publié : {s.published}")
+        print(f"\nEntrepôt publié : {s.published} (interne : équipe de l'observatoire seule)")
+        print(f"Fichier de diffusion : {s.diffusion} (partenaires, site Evidence, dossier du COTECH)")
         print(f"  {'source':<18} {'brut':>12} {'staging':>12}")
         for source in SOURCES.values():
             raw = con.execute(f"SELECT count(*) FROM raw.{source.name}").fetchone()[0]
@@ -293,9 +300,9 @@ def cmd_rapport(args: argparse.Namespace) -> int:
     from .dossier import construire
 
     s = settings()
-    if not s.published.exists():
-        raise ConfigurationError(f"Aucun entrepôt publié ({s.published}) : lancer « observatoire actualiser ».")
-    built = construire(s.published, s.reports_dir)
+    if not s.diffusion.exists():
+        raise ConfigurationError(f"Aucun fichier de diffusion ({s.diffusion}) : lancer « observatoire actualiser ».")
+    built = construire(s.diffusion, s.reports_dir)
     print(f"Dossier du COTECH : {built['pdf']}\nSite HTML : {built['html']} ({built['duree_s']:.1f} s)")
     return 0
 
@@ -353,7 +360,7 @@ def parser() -> argparse.ArgumentParser:
     rotate.add_argument("--verbeux", action="store_true", help="afficher le détail de Dagster et dbt à l'écran")
     rotate.set_defaults(func=cmd_changer_cle)
     sub.add_parser("resume", help="résumer l'entrepôt publié").set_defaults(func=cmd_resume)
-    sub.add_parser("rapport", help="construire le dossier du COTECH (PDF et HTML) depuis l'entrepôt publié") \
+    sub.add_parser("rapport", help="construire le dossier du COTECH (PDF et HTML) depuis le fichier de diffusion") \
         .set_defaults(func=cmd_rapport)
     bench = sub.add_parser("bench", help="mesurer les performances (docs/benchmarks.md)")
     bench.add_argument("--echelles", type=_scales, default=[1.0, 10.0, 100.0], help="échelles, ex. 1,10,100")

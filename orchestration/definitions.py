@@ -16,6 +16,8 @@ from functools import cached_property
 from pathlib import Path
 
 from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
     AssetSelection,
@@ -26,6 +28,7 @@ from dagster import (
     MetadataValue,
     Output,
     asset,
+    asset_check,
     define_asset_job,
     in_process_executor,
 )
@@ -35,6 +38,7 @@ from packaging import version
 from .checks import ASSET_CHECKS
 from .extracts import SOURCES, Source
 from .ingestion import Loader
+from .permissions import exposed_to_others
 from .settings import PROJECT_DIR, dbt_input_files, settings
 from .warehouse import connect, latest_recorded, publish, reset_working_copy
 
@@ -43,12 +47,14 @@ DBT_PROJECT.prepare_if_dev()  # only under `dagster dev`
 
 
 class Entrepot(ConfigurableResource):
-    """Where the extracts are, the working warehouse, the published copy and the pseudonymisation key."""
+    """Where the extracts are, the working warehouse, the published copies and the pseudonymisation key."""
 
     depot_dir: str
     warehouse: str
     published: str
     reports_dir: str
+    diffusion: str = ""
+    key_file: str = ""
 
     def connect(self):
         """The working warehouse, read-write (created from the published one if
@@ -85,6 +91,23 @@ def entrepot_de_travail(config: DepartTravail, entrepot: Entrepot) -> Materializ
     working = Path(entrepot.warehouse)
     return MaterializeResult(metadata={"chemin": str(working),
                                        "depuis_publie": published is not None and published.exists()})
+
+
+EXAMPLES_SHOWN = 3
+
+
+@asset_check(asset=entrepot_de_travail, name="acces_extractions", blocking=False,
+             description="Avertit quand d'autres utilisateurs de la machine peuvent lire le dossier des extractions, "
+                         "une extraction ou la clé de pseudonymisation (n'empêche pas la publication).")
+def acces_extractions(entrepot: Entrepot) -> AssetCheckResult:
+    exposed = exposed_to_others(Path(entrepot.depot_dir), Path(entrepot.key_file))
+    if not exposed:
+        return AssetCheckResult(passed=True, metadata={"resume": "extractions et clé lisibles par l'équipe seule"})
+    shown = " ; ".join(exposed[:EXAMPLES_SHOWN]) + (f" ; et {len(exposed) - EXAMPLES_SHOWN} autre(s)"
+                                                   if len(exposed) > EXAMPLES_SHOWN else "")
+    return AssetCheckResult(passed=False, severity=AssetCheckSeverity.WARN, metadata={"resume": (
+        f"{len(exposed)} élément(s) lisible(s) par les autres utilisateurs de la machine : {shown}. "
+        f"Les restreindre, par exemple « chmod -R o-rwx {entrepot.depot_dir} » et « chmod 600 <clé> ».")})
 
 
 def _ingestion_asset(source: Source):
@@ -288,11 +311,15 @@ def _keep_partial_parse(run_target: Path) -> None:
     deps=[observatoire_dbt],
     group_name="publication",
     kinds={"duckdb"},
-    description="Copie en lecture seule de l'entrepôt, remplacée atomiquement (data/publie/observatoire.duckdb).",
+    description="Entrepôt interne (data/publie/observatoire.duckdb, équipe de l'observatoire seule) et fichier de "
+                "diffusion (data/publie/observatoire_diffusion.duckdb : diffusion, référentiel, fraîcheur ; pour les "
+                "partenaires, le site et le dossier), remplacés atomiquement.",
 )
 def entrepot_publie(entrepot: Entrepot) -> MaterializeResult:
-    path = publish(Path(entrepot.warehouse), Path(entrepot.published))
-    return MaterializeResult(metadata={"chemin": str(path), "taille_octets": path.stat().st_size})
+    path = publish(Path(entrepot.warehouse), Path(entrepot.published), Path(entrepot.diffusion))
+    return MaterializeResult(metadata={"chemin": str(path), "taille_octets": path.stat().st_size,
+                                       "fichier_diffusion": entrepot.diffusion,
+                                       "taille_diffusion_octets": Path(entrepot.diffusion).stat().st_size})
 
 
 @asset(
@@ -300,12 +327,12 @@ def entrepot_publie(entrepot: Entrepot) -> MaterializeResult:
     deps=[entrepot_publie],
     group_name="publication",
     kinds={"pdf", "html"},
-    description="Dossier du COTECH (PDF et site HTML) construit depuis la couche diffusion de l'entrepôt publié.",
+    description="Dossier du COTECH (PDF et site HTML) construit depuis le fichier de diffusion.",
 )
 def dossier_cotech(entrepot: Entrepot) -> MaterializeResult:
     from .dossier import construire
 
-    built = construire(Path(entrepot.published), Path(entrepot.reports_dir))
+    built = construire(Path(entrepot.diffusion), Path(entrepot.reports_dir))
     return MaterializeResult(metadata={"pdf": str(built["pdf"]), "html": str(built["html"]),
                                        "duree_s": round(built["duree_s"], 1)})
 
@@ -323,11 +350,12 @@ def build_definitions() -> Definitions:
     os.environ.setdefault("OBSERVATOIRE_ENTREPOT", str(s.warehouse))
     return Definitions(
         assets=[entrepot_de_travail, *INGESTION_ASSETS, observatoire_dbt, entrepot_publie, dossier_cotech],
-        asset_checks=ASSET_CHECKS,
+        asset_checks=[*ASSET_CHECKS, acces_extractions],
         jobs=[actualisation],
         resources={
             "entrepot": Entrepot(depot_dir=str(s.depot_dir), warehouse=str(s.warehouse), published=str(s.published),
-                                 reports_dir=str(s.reports_dir)),
+                                 reports_dir=str(s.reports_dir), diffusion=str(s.diffusion),
+                                 key_file=str(s.key_file)),
             "dbt": DbtCli(project_dir=DBT_PROJECT, profiles_dir=str(PROJECT_DIR),
                                   dbt_executable=str(Path(sys.executable).parent / "dbt")),
         },

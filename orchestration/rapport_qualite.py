@@ -17,6 +17,8 @@ import duckdb
 from .extracts import SOURCES
 from .ingestion import depot_entries
 
+CIBLE_ACCES = "entrepot_de_travail"  # the asset the file-permission warnings are attached to
+
 
 @dataclass
 class Controle:
@@ -53,10 +55,11 @@ class Rapport:
     controles_marts: list[Controle]
     erreur: str = ""
     secret: dict | None = None  # this run's audit of the secret statistique (orchestration/audit_secret.py)
+    controles_acces: list[Controle] = field(default_factory=list)  # who can read the extracts and the key
 
     @property
     def controles(self) -> list[Controle]:
-        return [c for s in self.sources for c in s.controles] + self.controles_marts
+        return [c for s in self.sources for c in s.controles] + self.controles_marts + self.controles_acces
 
     def bilan(self) -> tuple[int, int, int]:
         """Checks passed, warned, failed (blocking)."""
@@ -97,8 +100,9 @@ def construire(warehouse: Path, debut: datetime, publie: bool, chemin_publie: Pa
     finally:
         if con is not None:
             con.close()
-    marts = [c for c in controles if not c.cible.startswith("raw/")]
-    return Rapport(debut, publie, chemin_publie, sources, marts, erreur, audit_du_secret(debut))
+    acces = [c for c in controles if c.cible == CIBLE_ACCES]
+    marts = [c for c in controles if not c.cible.startswith("raw/") and c.cible != CIBLE_ACCES]
+    return Rapport(debut, publie, chemin_publie, sources, marts, erreur, audit_du_secret(debut), controles_acces=acces)
 
 
 def nombre(n: int) -> str:
@@ -140,6 +144,9 @@ def texte(rapport: Rapport) -> str:
             lignes.append(f"- {c.cible}, contrôle {c.nom} ({_etat(c)}) : {c.resume}")
     if rapport.secret:
         lignes += texte_secret(rapport.secret)
+    for c in rapport.controles_acces:
+        if not c.reussi:
+            lignes.append(f"- Protection des fichiers ({_etat(c)}) : {c.resume}")
     reussis, alertes, echecs = rapport.bilan()
     lignes.append(f"Contrôles : {reussis} réussi(s), {alertes} avertissement(s), {echecs} échec(s) bloquant(s).")
     if rapport.publie:
@@ -190,6 +197,11 @@ def ecrire_html(rapport: Rapport, chemin: Path) -> Path:
         parts.append("</table>")
     if rapport.secret:
         parts.append(html_secret(rapport.secret))
+    if rapport.controles_acces:
+        parts.append("<h2>Protection des fichiers</h2><table><tr><th>Contrôle</th><th>État</th><th>Détail</th></tr>")
+        for c in rapport.controles_acces:
+            parts.append(f"<tr><td>{e(c.nom)}</td><td class='{_classe(c)}'>{_etat(c)}</td><td>{e(c.resume)}</td></tr>")
+        parts.append("</table>")
     parts.append("<p>Détail des validations Great Expectations : <a href='gx/index.html'>Data Docs</a>.</p>"
                  "</body></html>")
     chemin.parent.mkdir(parents=True, exist_ok=True)

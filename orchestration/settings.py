@@ -44,9 +44,15 @@ class Settings:
 
     @property
     def published(self) -> Path:
-        """The read-only copy analysts and reports open."""
+        """The internal warehouse (everything), read-only for the observatory team's analysts."""
         env = os.environ.get("OBSERVATOIRE_PUBLIE")
         return Path(env).resolve() if env else self.data_dir / "publie" / "observatoire.duckdb"
+
+    @property
+    def diffusion(self) -> Path:
+        """The diffusion file (diffusion layer, labels, freshness): partners, Evidence and the dossier open it."""
+        env = os.environ.get("OBSERVATOIRE_DIFFUSION")
+        return Path(env).resolve() if env else self.published.parent / "observatoire_diffusion.duckdb"
 
     @property
     def reports_dir(self) -> Path:

@@ -1,11 +1,12 @@
-"""Build the Evidence site (reports/) over the published warehouse: `make reports-site`.
+"""Build the Evidence site (reports/) over the diffusion file: `make reports-site`.
 
 Evidence's `sources` and `build` steps (and the browser later) need DuckDB-Wasm's parquet extension, fetched from
 DuckDB's extension repository. Without network access they hang instead of failing, so the repository's
 reachability is checked first, with a short timeout, and the build stops at once with a French message.
 
-Evidence's DuckDB connector joins its `filename` option to the source folder (`path.join`), so the absolute
-published path cannot be passed as is: it is given relative to `reports/sources/observatoire/`.
+The site reads the diffusion file (settings().diffusion), never the internal warehouse. Evidence's DuckDB
+connector joins its `filename` option to the source folder (`path.join`), so the absolute path cannot be passed
+as is: it is given relative to `reports/sources/observatoire/`.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def _cause(erreur: object) -> str:
 
 
 def chemin_pour_evidence(publie: Path, reports_dir: Path = REPORTS_DIR) -> str:
-    """The published file's path relative to the source folder, as Evidence's DuckDB connector expects."""
+    """The diffusion file's path relative to the source folder, as Evidence's DuckDB connector expects."""
     return os.path.relpath(Path(publie).resolve(), reports_dir / "sources" / SOURCE)
 
 
@@ -89,10 +90,10 @@ def _dependances_a_installer(reports_dir: Path) -> bool:
 
 def construire(publie: Path | None = None, reports_dir: Path = REPORTS_DIR) -> int:
     """Check the network, install the locked npm packages if needed, extract the sources, build. Exit code."""
-    publie = Path(publie or settings().published).resolve()
+    publie = Path(publie or settings().diffusion).resolve()
     if not publie.is_file():
-        print(f"Entrepôt publié introuvable : {publie}. Lancer d'abord « make demo » ou "
-              "« observatoire actualiser » (ou définir OBSERVATOIRE_PUBLIE).", file=sys.stderr)
+        print(f"Fichier de diffusion introuvable : {publie}. Lancer d'abord « make demo » ou "
+              "« observatoire actualiser » (ou définir OBSERVATOIRE_DIFFUSION).", file=sys.stderr)
         return 2
     if shutil.which("npm") is None:
         print("npm introuvable : installer Node.js (version 18 ou plus) pour construire le site Evidence.",

@@ -1,4 +1,4 @@
-"""DuckDB connections and the publication of the warehouse.
+"""DuckDB connections and the publication of the warehouse and of the diffusion file.
 
 The excel and encodings extensions come from PyPI wheels (duckdb-ext-*) because DuckDB's extension
 repository is not reachable here; they are loaded from the wheel's folder, never downloaded.
@@ -12,6 +12,8 @@ import threading
 from pathlib import Path
 
 import duckdb
+
+from . import permissions
 
 CHECKPOINT_THRESHOLD = "4GB"
 _EXTENSION_LOCK = threading.Lock()
@@ -70,6 +72,12 @@ def latest_recorded(con, table: str, column: str, order_by: str):
     return row[0] if row else None
 
 
+def attach(con, path: Path | str, alias: str, read_only: bool = False) -> None:
+    """Attach another DuckDB file to ``con`` under ``alias``."""
+    options = " (READ_ONLY)" if read_only else ""
+    con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS {alias}{options}")
+
+
 def reset_working_copy(working: Path, published: Path | None) -> None:
     """Start a refresh from the last published state (write-audit-publish), or from an empty warehouse
     when ``published`` is None (a key rotation rebuilds everything from the dépôt).
@@ -77,7 +85,7 @@ def reset_working_copy(working: Path, published: Path | None) -> None:
     Whatever a failed or killed refresh left in the working file is discarded: files it loaded are loaded
     again, and blocked again until they are fixed, instead of slipping into the next publication.
     """
-    working.parent.mkdir(parents=True, exist_ok=True)
+    permissions.protect_folder(working.parent)
     for leftover in (working, working.with_name(working.name + ".wal")):
         leftover.unlink(missing_ok=True)
     if published is None:  # an empty warehouse, so that no step starts again from the published one
@@ -85,38 +93,49 @@ def reset_working_copy(working: Path, published: Path | None) -> None:
     elif published.exists():
         tmp = working.with_name(working.name + ".copie")
         shutil.copyfile(published, tmp)
-        tmp.chmod(0o644)
+        permissions.protect_file(tmp)
         os.replace(tmp, working)
 
 
-def publish(working: Path, published: Path) -> Path:
-    """Replace the published file atomically by the audited working warehouse, read-only.
+def publish(working: Path, published: Path, diffusion: Path) -> Path:
+    """Replace the published warehouse and the diffusion file by those of the audited working warehouse.
 
-    The working file is checkpointed, made read-only and renamed over the published one (same file system):
-    readers holding the old file keep reading it, new readers get the new one, and a crash at any point
-    leaves one of the two whole. The next refresh starts from a copy of it.
+    The diffusion file is built first, beside the published one (``diffusion_file.build``), and checked. Then
+    the working file, checkpointed and made read-only for the team (0640), is renamed over the published one,
+    and the new diffusion file over the old one (same file system): readers holding an old file keep reading
+    it, new readers get the new one. A failure or a kill before the first rename leaves both published files
+    as they were; between the two renames (two system calls), the published warehouse is the new one and the
+    diffusion file the previous publication's, whole and consistent: the diffusion file is never ahead of the
+    warehouse it comes from, and the next publication replaces it. The next refresh starts from a copy of the
+    published warehouse.
     """
-    published.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(working))
+    from . import diffusion_file
+
+    diffusion_file.check_name(diffusion)
+    permissions.protect_folder(published.parent)
+    diffusion.parent.mkdir(parents=True, exist_ok=True)  # may be a folder shared with partners: left as it is
+    con = connect(working)
     con.execute("CHECKPOINT")
     con.close()
-    _fsync(working)
-    working.chmod(0o444)
+    fsync(working)
+    staged = diffusion_file.build(working, diffusion.with_name(diffusion.name + ".nouveau"))
+    permissions.protect_file(working)
     try:
         os.replace(working, published)
     except OSError:  # published elsewhere (another file system): copy next to it, then rename
         tmp = published.with_name(published.name + ".copie")
         shutil.copyfile(working, tmp)
-        _fsync(tmp)
-        tmp.chmod(0o444)
+        fsync(tmp)
+        permissions.protect_file(tmp)
         os.replace(tmp, published)
         working.unlink()
-    _fsync_dir(published.parent)
-    _fsync_dir(working.parent)
+    os.replace(staged, diffusion)
+    for folder in {published.parent, diffusion.parent, working.parent}:
+        _fsync_dir(folder)
     return published
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

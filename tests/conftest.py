@@ -29,6 +29,11 @@ class Demo:
         return self.data_dir / "publie" / "observatoire.duckdb"
 
     @property
+    def diffusion(self) -> Path:
+        """The diffusion file: what partners, the Evidence site and the dossier open."""
+        return self.data_dir / "publie" / "observatoire_diffusion.duckdb"
+
+    @property
     def depot(self) -> Path:
         return self.data_dir / "depot"
 

@@ -22,7 +22,7 @@ JOUR = dt.date(2024, 7, 15)
 
 @pytest.fixture(scope="module")
 def dossier(demo, tmp_path_factory) -> dict:
-    return construire(demo.published, tmp_path_factory.mktemp("rapports"), JOUR)
+    return construire(demo.diffusion, tmp_path_factory.mktemp("rapports"), JOUR)
 
 
 def test_french_formats():
@@ -35,10 +35,11 @@ def test_french_formats():
 
 def test_only_diffusion_is_read():
     verifier_requete("SELECT * FROM diffusion.portrait_epci")
-    verifier_requete("SELECT a FROM raw.journal_chargements j JOIN referentiel.territoires t ON true")
+    verifier_requete("SELECT a FROM publication.fraicheur_sources j JOIN referentiel.territoires t ON true")
     for interdite in ("SELECT * FROM marts.portrait_epci", "SELECT * FROM staging.stg_sne__demandes",
                       "SELECT * FROM raw.sne_demandes", "SELECT * FROM portrait_epci",
-                      "SELECT * FROM intermediate.int_sne__demandes"):
+                      "SELECT * FROM intermediate.int_sne__demandes", "SELECT * FROM raw.journal_chargements",
+                      "SELECT * FROM intermediate.int_geo__zones"):
         with pytest.raises(RelationInterdite):
             verifier_requete(interdite)
 

@@ -162,7 +162,7 @@ def publie(demo) -> Publie:
 @pytest.fixture(scope="module")
 def dossier(demo, tmp_path_factory) -> dict:
     """The dossier built by the current code from the demo's published file (what the refresh writes)."""
-    return construire(demo.published, tmp_path_factory.mktemp("rapports"), JOUR)
+    return construire(demo.diffusion, tmp_path_factory.mktemp("rapports"), JOUR)
 
 
 def _valeur(texte: str) -> float:

@@ -1,10 +1,10 @@
-"""The Evidence site (reports/): every SQL query of its sources and pages runs on the published demo warehouse.
+"""The Evidence site (reports/): every SQL query of its sources and pages runs on the demo's diffusion file.
 
 Evidence cannot build without network access (DuckDB-Wasm fetches its parquet extension from DuckDB's
 repository), so these tests do what it does, with Python DuckDB, on the demo built by the suite:
-- each source query (`reports/sources/<source>/*.sql`) runs on the published file and its result becomes the
+- each source query (`reports/sources/<source>/*.sql`) runs on the diffusion file and its result becomes the
   table `<source>.<query>`, with the column types Evidence's parquet cache keeps (number → DOUBLE, date →
-  TIMESTAMP, boolean, text); the warehouse is then detached, so pages can only read those tables, as in Evidence;
+  TIMESTAMP, boolean, text); the file is then detached, so pages can only read those tables, as in Evidence;
 - each page query (```sql <name> blocks of `reports/pages/**/*.md`) is compiled as Evidence compiles it:
   `${other_query}` is inlined as a subquery, `${params.x}` is replaced by each code of the templated page
   (every territoire, every EPCI of `referentiel`), and any other `${...}` is refused;
@@ -45,8 +45,8 @@ PARAMETERS = {
     "territoire": "SELECT code_territoire FROM referentiel.territoires ORDER BY 1",
     "epci": "SELECT code_epci FROM referentiel.epci ORDER BY 1",
 }
-# What source queries may read: the diffusion layer, the reference tables, the file ledger (no individual data).
-SOURCE_RELATIONS = re.compile(r"^(diffusion\.\w+|referentiel\.\w+|raw\.journal_chargements|duckdb_columns)$")
+# What source queries may read: the diffusion layer, the reference tables, the freshness summary.
+SOURCE_RELATIONS = re.compile(r"^(diffusion\.\w+|referentiel\.\w+|publication\.fraicheur_sources|duckdb_columns)$")
 # Component attributes naming a column of their `data`.
 COLUMN_ATTRIBUTES = {"x", "y", "y2", "series", "value", "column", "comparison", "sparkline", "link", "id"}
 # Queries that may legitimately return no rows (page, query).
@@ -125,7 +125,7 @@ def evidence_type(duckdb_type: str) -> str:
 def evidence(demo) -> duckdb.DuckDBPyConnection:
     """An in-memory database holding the source tables, as Evidence's browser database does."""
     con = duckdb.connect()
-    con.execute(f"ATTACH '{demo.published}' AS entrepot (READ_ONLY)")
+    con.execute(f"ATTACH '{demo.diffusion}' AS entrepot (READ_ONLY)")
     for source, queries in source_queries().items():
         con.execute(f'CREATE SCHEMA memory."{source}"')
         con.execute("USE entrepot")  # source queries run in the warehouse itself
@@ -145,7 +145,7 @@ def evidence(demo) -> duckdb.DuckDBPyConnection:
 
 @pytest.fixture(scope="module")
 def parameter_values(demo) -> dict[str, list[str]]:
-    with duckdb.connect(str(demo.published), read_only=True) as con:
+    with duckdb.connect(str(demo.diffusion), read_only=True) as con:
         return {name: [r[0] for r in con.execute(sql).fetchall()] for name, sql in PARAMETERS.items()}
 
 
@@ -290,9 +290,9 @@ def test_reports_site_stops_before_npm_when_unreachable(tmp_path, monkeypatch, c
     assert "dépôt injoignable" in capsys.readouterr().err
 
 
-def test_published_path_given_relative_to_the_source_folder(tmp_path):
+def test_diffusion_path_given_relative_to_the_source_folder(tmp_path):
     """Evidence's DuckDB connector joins `filename` to the source folder: the path must lead back to the file."""
-    publie = tmp_path / "publie" / "observatoire.duckdb"
+    publie = tmp_path / "publie" / "observatoire_diffusion.duckdb"
     env = site_evidence.environnement_evidence(publie)
     relative = env["EVIDENCE_SOURCE__observatoire__filename"]
     assert (SOURCES / "observatoire" / relative).resolve() == publie.resolve()

@@ -1,6 +1,6 @@
 """The COTECH dossier: a PDF (typst, offline) and the same content as a static HTML site, from ``diffusion``.
 
-``construire(published, sortie, date)`` writes ``<sortie>/dossier_cotech_<AAAA-MM-JJ>.pdf`` and the site
+``construire(diffusion, sortie, date)`` writes ``<sortie>/dossier_cotech_<AAAA-MM-JJ>.pdf`` and the site
 ``<sortie>/dossier_cotech_<AAAA-MM-JJ>/index.html`` (one page per section, charts and maps inline as SVG).
 """
 
@@ -57,8 +57,8 @@ def _pdf(document: dict, svg: dict[str, str], pdf: Path) -> None:
         provisoire.replace(pdf)
 
 
-def construire(published: Path, sortie: Path, date: dt.date | None = None) -> dict:
-    """Build the COTECH dossier from the published warehouse ``published`` into the folder ``sortie``.
+def construire(diffusion: Path, sortie: Path, date: dt.date | None = None) -> dict:
+    """Build the COTECH dossier from the diffusion file ``diffusion`` into the folder ``sortie``.
 
     Returns the paths written: ``pdf`` (the PDF), ``html`` (the site's index), ``site`` (its folder), plus the
     ``sections`` (titles) and the build ``duree_s``.
@@ -67,7 +67,7 @@ def construire(published: Path, sortie: Path, date: dt.date | None = None) -> di
     jour = date or dt.date.today()
     sortie = Path(sortie)
     base = f"dossier_cotech_{jour.isoformat()}"
-    with Entrepot(Path(published)) as entrepot:
+    with Entrepot(Path(diffusion)) as entrepot:
         constructeur = Constructeur(entrepot, jour)
         document = constructeur.document()
     pdf = sortie / f"{base}.pdf"

@@ -1,9 +1,10 @@
 """The only module of the dossier that reads the warehouse.
 
-Everything that leaves the observatory comes from the ``diffusion`` schema (secret statistique applied). The
-dossier also needs labels and geography (``referentiel``, ``intermediate.int_geo__zones``) and the freshness of
-each source (``raw.journal_chargements``, the file ledger: no individual data). ``Entrepot.lignes`` refuses
-any query that names another relation, so a later edit cannot quietly read ``marts`` or ``staging``.
+The dossier opens the diffusion file (``diffusion_file``), never the internal warehouse. Everything that leaves
+the observatory comes from the ``diffusion`` schema (secret statistique applied). The dossier also needs labels
+and geography (``referentiel``, ``referentiel.zones``) and the freshness of each source
+(``publication.fraicheur_sources``: counts per source, no file name). ``Entrepot.lignes`` refuses any query that
+names another relation.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import duckdb
 SCHEMA_DIFFUSION = "diffusion"
 RELATIONS_AUTORISEES = {
     "referentiel.territoires", "referentiel.epci", "referentiel.communes", "referentiel.commune_territoire",
-    "referentiel.correspondance_communes", "intermediate.int_geo__zones", "raw.journal_chargements",
+    "referentiel.correspondance_communes", "referentiel.zones", "publication.fraicheur_sources",
     "referentiel.ratios", "referentiel.dependances_secret",
 }
 _RELATION = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)", re.IGNORECASE)
@@ -36,20 +37,20 @@ def verifier_requete(sql: str) -> list[str]:
         schema = relation.split(".")[0] if "." in relation else None
         if schema != SCHEMA_DIFFUSION and relation not in RELATIONS_AUTORISEES:
             raise RelationInterdite(
-                f"Le dossier COTECH ne lit que le schéma diffusion (et la géographie, les libellés, le journal "
-                f"des chargements) : relation refusée « {relation} »")
+                f"Le dossier COTECH ne lit que le schéma diffusion (et la géographie, les libellés, la fraîcheur "
+                f"des sources) : relation refusée « {relation} »")
     if _INTERDIT.search(sql):
         raise RelationInterdite(f"Instruction refusée dans une requête du dossier : {sql!r}")
     return relations
 
 
 class Entrepot:
-    """Read-only access to the published warehouse, restricted to the relations above."""
+    """Read-only access to the diffusion file, restricted to the relations above."""
 
     def __init__(self, chemin: Path):
         self.chemin = Path(chemin)
         if not self.chemin.is_file():
-            raise FileNotFoundError(f"Entrepôt publié introuvable : {self.chemin}")
+            raise FileNotFoundError(f"Fichier de diffusion introuvable : {self.chemin}")
         self.con = duckdb.connect(str(self.chemin), read_only=True)
         self.relations_lues: set[str] = set()
         self._derivees: dict[str, set[str]] | None = None
@@ -108,15 +109,15 @@ class Entrepot:
 
     def fraicheur(self) -> list[dict]:
         return self.lignes(
-            "SELECT source, max(date_extraction) AS date_extraction, count(DISTINCT fichier) AS nb_fichiers "
-            "FROM raw.journal_chargements WHERE statut = 'CHARGE' GROUP BY source ORDER BY source")
+            "SELECT source, derniere_extraction AS date_extraction, nb_fichiers_charges AS nb_fichiers "
+            "FROM publication.fraicheur_sources WHERE nb_fichiers_charges > 0 ORDER BY source")
 
     def territoires(self) -> list[dict]:
         return self.lignes("SELECT code_territoire, nom_territoire, ordre FROM referentiel.territoires ORDER BY ordre")
 
     def zones(self) -> list[dict]:
         return self.lignes("SELECT niveau, code_zone, libelle_zone, code_territoire, code_epci, nb_communes, "
-                           "nb_epci, population FROM intermediate.int_geo__zones")
+                           "nb_epci, population FROM referentiel.zones")
 
     def communes(self) -> list[dict]:
         return self.lignes(
