@@ -82,6 +82,9 @@ def cmd_generer_demo(args: argparse.Namespace) -> int:
         counts = generate(s.depot_dir, echelle=args.echelle, graine=args.graine, jusqua=args.jusqua)
     except ValueError as e:  # arguments the generator refuses (French messages)
         raise ConfigurationError(str(e)) from None
+    from .permissions import restrict_tree
+
+    restrict_tree(s.depot_dir)  # as real extracts should be: not readable by other users of the machine
     print(f"Extractions de démonstration écrites dans {s.depot_dir} en {time.perf_counter() - start:.1f} s :")
     for name, n in counts.items():
         print(f"  {name:<18} {n:>12,} lignes".replace(",", " "))

@@ -101,8 +101,11 @@ def build(working: Path, target: Path) -> Path:
         con.execute("DETACH entrepot")
         con.execute("CHECKPOINT")
         check(con)
-    finally:
+    except BaseException:
         con.close()
+        target.unlink(missing_ok=True)  # nothing half-built is left beside the published file
+        raise
+    con.close()
     target.chmod(0o644)  # meant to be handed to partners
     warehouse.fsync(target)
     return target

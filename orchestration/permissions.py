@@ -58,6 +58,12 @@ def protect_file(path: Path) -> None:
     protect(path, FILE_MODE)
 
 
+def restrict_tree(root: Path) -> None:
+    """Folders 0750 and files 0640 under ``root`` (the demo's extracts, written like real ones should be)."""
+    for path in [root, *root.rglob("*")]:
+        path.chmod(FOLDER_MODE if path.is_dir() else FILE_MODE)
+
+
 def readable_by_others(path: Path) -> bool:
     """A file others may read, or a folder others may list or cross (extract names are predictable)."""
     mode = path.stat().st_mode

@@ -112,7 +112,8 @@ def publish(working: Path, published: Path, diffusion: Path) -> Path:
     from . import diffusion_file
 
     diffusion_file.check_name(diffusion)
-    permissions.protect_folder(published.parent)
+    for folder in (working.parent, published.parent):
+        permissions.protect_folder(folder)
     diffusion.parent.mkdir(parents=True, exist_ok=True)  # may be a folder shared with partners: left as it is
     con = connect(working)
     con.execute("CHECKPOINT")

@@ -1,5 +1,5 @@
-"""Write-audit-publish on the demo: a blocked, failed or killed refresh never touches the published file, and
-readers of the published file never see a lock error."""
+"""Write-audit-publish on the demo: a blocked, failed or killed refresh never touches the published files (the
+internal warehouse and the diffusion file), and readers of the published files never see a lock error."""
 
 from __future__ import annotations
 
@@ -16,10 +16,15 @@ import duckdb
 import pytest
 
 from tests.conftest import FRESHNESS_DATE
+from tests.test_artefacts import assert_only_what_partners_may_get, mode
 
 
 def checksum(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def checksums(demo):
+    return checksum(demo.published), checksum(demo.diffusion)
 
 
 def readable(path):
@@ -40,13 +45,13 @@ def test_all_checks_pass_on_the_clean_demo(demo):
 
 
 def test_a_blocking_failure_leaves_the_published_file_unchanged(demo):
-    before = checksum(demo.published)
+    before = checksums(demo)
     # Judged on today's date, the demo's extracts (mid-2024) are far too old: freshness is an ERROR.
     result = demo.observatoire("actualiser", check=False, OBSERVATOIRE_DATE_REFERENCE="")
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
     assert "Publication bloquée" in result.stdout + result.stderr
     assert "fraicheur" in result.stdout + result.stderr
-    assert checksum(demo.published) == before and readable(demo.published)
+    assert checksums(demo) == before and readable(demo.published) and readable(demo.diffusion)
     html = (demo.data_dir / "rapports" / "qualite.html").read_text(encoding="utf-8")
     assert "Publication bloquée" in html
 
@@ -62,7 +67,7 @@ def _log_since(demo, since: float) -> str:
 
 @pytest.mark.parametrize("moment", ["demarrage", "ingestion", "dbt"])
 def test_killing_the_refresh_leaves_the_published_file_unchanged(demo, moment):
-    before = checksum(demo.published)
+    before = checksums(demo)
     started = time.time()
     reached = {  # the refresh is killed as soon as it has reached this moment
         "demarrage": lambda: time.time() - started > 2,
@@ -77,17 +82,20 @@ def test_killing_the_refresh_leaves_the_published_file_unchanged(demo, moment):
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)  # the refresh and its children (dbt), as a crash would
     process.wait()
-    assert checksum(demo.published) == before and readable(demo.published)
+    assert checksums(demo) == before and readable(demo.published) and readable(demo.diffusion)
 
 
 def test_the_next_refresh_after_a_kill_succeeds(demo):
     result = demo.observatoire("actualiser", check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert readable(demo.published)
+    assert readable(demo.published) and readable(demo.diffusion)
+    assert_only_what_partners_may_get(demo.diffusion, demo.published)
+    assert (mode(demo.published), mode(demo.published.parent), mode(demo.diffusion)) == (0o640, 0o750, 0o644)
 
 
 def test_a_reader_holding_the_published_file_gets_no_error_during_a_refresh(demo):
     reader = duckdb.connect(str(demo.published), read_only=True)
+    partner = duckdb.connect(str(demo.diffusion), read_only=True)
     errors, counts = [], []
     done = threading.Event()
 
@@ -95,6 +103,7 @@ def test_a_reader_holding_the_published_file_gets_no_error_during_a_refresh(demo
         while not done.is_set():
             try:
                 counts.append(reader.execute("SELECT count(*) FROM diffusion.portrait_epci").fetchone()[0])
+                partner.execute("SELECT count(*) FROM publication.fraicheur_sources").fetchone()
                 fresh = duckdb.connect(str(demo.published), read_only=True)  # a new reader mid-refresh
                 fresh.execute("SELECT count(*) FROM marts.portrait_departement").fetchone()
                 fresh.close()
@@ -110,5 +119,7 @@ def test_a_reader_holding_the_published_file_gets_no_error_during_a_refresh(demo
         done.set()
         thread.join()
         reader.close()
+        partner.close()
     assert result.returncode == 0, result.stderr[-2000:]
     assert not errors and len(counts) > 10
+    assert_only_what_partners_may_get(demo.diffusion, demo.published)
