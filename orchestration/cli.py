@@ -110,10 +110,13 @@ def cmd_actualiser(args: argparse.Namespace) -> int:
 
     key = os.environ["OBSERVATOIRE_CLE_PSEUDO"] = _pseudonymisation_key(create=False)
     from .permissions import PermissionsError, team_gid
+    from .warehouse import WarehouseError, connect, is_encrypted
 
     try:
-        team_gid()  # a wrong OBSERVATOIRE_GROUPE stops the refresh now, not at publication
-    except PermissionsError as e:
+        team_gid()  # a wrong OBSERVATOIRE_GROUPE or encryption key stops the refresh now, not at publication
+        if settings().published.exists() and is_encrypted(settings().published):  # (a plain one gets encrypted)
+            connect(settings().published, read_only=True).close()
+    except (PermissionsError, WarehouseError) as e:
         raise ConfigurationError(str(e)) from None
     with _single_refresh():
         try:  # before anything runs: files hashed under another key would be counted twice
@@ -292,10 +295,15 @@ def print_summary(since: datetime | None = None) -> None:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
+    from .warehouse import WarehouseError
+
     if not settings().published.exists():
         raise ConfigurationError(
             f"Aucun entrepôt publié ({settings().published}) : lancer « observatoire actualiser ».")
-    print_summary()
+    try:
+        print_summary()
+    except WarehouseError as e:
+        raise ConfigurationError(str(e)) from None
     return 0
 
 

@@ -40,7 +40,7 @@ from .extracts import SOURCES, Source
 from .ingestion import Loader
 from .permissions import exposed_to_others
 from .settings import PROJECT_DIR, dbt_input_files, settings
-from .warehouse import connect, latest_recorded, publish, reset_working_copy
+from .warehouse import connect, encryption_key, latest_recorded, publish, reset_working_copy
 
 DBT_PROJECT = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 DBT_PROJECT.prepare_if_dev()  # only under `dagster dev`
@@ -357,7 +357,8 @@ def build_definitions() -> Definitions:
                                  reports_dir=str(s.reports_dir), diffusion=str(s.diffusion),
                                  key_file=str(s.key_file)),
             "dbt": DbtCli(project_dir=DBT_PROJECT, profiles_dir=str(PROJECT_DIR),
-                                  dbt_executable=str(Path(sys.executable).parent / "dbt")),
+                                  dbt_executable=str(Path(sys.executable).parent / "dbt"),
+                                  target="chiffre" if encryption_key() else None),  # profiles.yml
         },
         executor=in_process_executor,
     )

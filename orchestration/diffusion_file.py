@@ -71,9 +71,9 @@ def check_name(published: Path) -> None:
 def build(working: Path, target: Path) -> Path:
     """Write the diffusion file of the working warehouse ``working`` to ``target`` (replaced), then check it."""
     target.unlink(missing_ok=True)
-    con = warehouse.connect(target)
+    con = warehouse.connect(target, encrypted=False)  # handed to partners: never encrypted
     try:
-        warehouse.attach(con, working, "entrepot", read_only=True)
+        warehouse.attach(con, working, "entrepot", read_only=True, key=warehouse.encryption_key())
         copied = ", ".join(f"'{schema}'" for schema in SCHEMAS_COPIED)
         copies = [((s, t), f"{s}.{t}") for s, t in con.execute(
             f"SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'entrepot' "
@@ -90,13 +90,13 @@ def build(working: Path, target: Path) -> Path:
         for statement in _comment_statements(con, db, copies):
             con.execute(statement)
         for (schema, table), comment in EXTRA_COMMENTS.items():
-            con.execute(f'COMMENT ON TABLE "{db}"."{schema}"."{table}" IS {_literal(comment)}')
+            con.execute(f'COMMENT ON TABLE "{db}"."{schema}"."{table}" IS {warehouse.literal(comment)}')
         schema, table = FRESHNESS
         con.execute(f'CREATE TABLE "{db}"."{schema}"."{table}" AS {FRESHNESS_SQL}')
         for column, comment in FRESHNESS_COMMENTS.items():
             what = (f'TABLE "{db}"."{schema}"."{table}"' if column is None
                     else f'COLUMN "{db}"."{schema}"."{table}"."{column}"')
-            con.execute(f"COMMENT ON {what} IS {_literal(comment)}")
+            con.execute(f"COMMENT ON {what} IS {warehouse.literal(comment)}")
         con.execute("COMMIT")
         con.execute("DETACH entrepot")
         con.execute("CHECKPOINT")
@@ -130,14 +130,10 @@ def check(con) -> None:
 def _comment_statements(con, db: str, copies) -> list[str]:
     """COMMENT statements giving the copies the descriptions of their source (read in one query each)."""
     targets = {source: f'"{db}"."{schema}"."{table}"' for (schema, table), source in copies}
-    statements = [f"COMMENT ON TABLE {targets[f'{s}.{t}']} IS {_literal(c)}" for s, t, c in con.execute(
-        "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = 'entrepot' "
-        "AND comment IS NOT NULL AND comment <> ''").fetchall() if f"{s}.{t}" in targets]
-    statements += [f'COMMENT ON COLUMN {targets[f"{s}.{t}"]}."{col}" IS {_literal(c)}' for s, t, col, c in con.execute(
-        "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() WHERE database_name = 'entrepot' "
-        "AND comment IS NOT NULL AND comment <> ''").fetchall() if f"{s}.{t}" in targets]
-    return statements
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    tables = con.execute("SELECT schema_name || '.' || table_name, comment FROM duckdb_tables() "
+                         "WHERE database_name = 'entrepot' AND comment <> ''").fetchall()
+    columns = con.execute("SELECT schema_name || '.' || table_name, column_name, comment FROM duckdb_columns() "
+                          "WHERE database_name = 'entrepot' AND comment <> ''").fetchall()
+    return ([f"COMMENT ON TABLE {targets[t]} IS {warehouse.literal(c)}" for t, c in tables if t in targets]
+            + [f'COMMENT ON COLUMN {targets[t]}."{col}" IS {warehouse.literal(c)}'
+               for t, col, c in columns if t in targets])

@@ -36,7 +36,7 @@ from . import formats, key_custody
 from .extracts import SOURCES, Column, Source, extraction_date, file_name_problem, normalise_header
 from .formats import FORMATS
 from .settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR, reference_date
-from .warehouse import latest_recorded, load_extension
+from .warehouse import cursor, latest_recorded, load_extension
 
 PARALLEL_FILES = 2  # files of a source loaded at once (the machines have 2 cores)
 # A column whose values are mostly invalid means the file's format is wrong, not a few rows.
@@ -334,7 +334,7 @@ class Loader:
     def _worker(self) -> Loader:
         """A loader on its own connection to the same database: its TEMP tables and macros are its own."""
         worker = Loader.__new__(Loader)
-        worker.con, worker.key, worker.workers, worker.loaded_at = self.con.cursor(), self.key, 1, self.loaded_at
+        worker.con, worker.key, worker.workers, worker.loaded_at = cursor(self.con), self.key, 1, self.loaded_at
         worker.today = self.today
         worker._install_pseudonymisation(self.key)
         worker._load_reference_codes()

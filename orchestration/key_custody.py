@@ -19,9 +19,7 @@ import hmac
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
-from .warehouse import has_table, latest_recorded
+from .warehouse import connect, has_table, latest_recorded
 
 TABLE = "raw.cle_pseudonymisation"
 # The fingerprint is the HMAC of this fixed label under the key: it says whether two keys are the same,
@@ -79,7 +77,7 @@ def check_published(published: Path, key: bytes) -> str | None:
     it has no fingerprint yet (the key will be adopted); raises KeyMismatch otherwise. Opened read-only."""
     if not published.exists():
         return None
-    con = duckdb.connect(str(published), read_only=True)
+    con = connect(published, read_only=True)  # decrypted when the warehouse is encrypted
     try:
         theirs = recorded(con)
     finally:
@@ -109,7 +107,7 @@ def files_not_in_depot(published: Path, depot: Path) -> tuple[int, list[MissingF
     modification time kept by a copy would not prove the content unchanged."""
     from .ingestion import sha256_file
 
-    con = duckdb.connect(str(published), read_only=True)
+    con = connect(published, read_only=True)  # decrypted when the warehouse is encrypted
     try:
         # A file delivered again under its name with corrected content counts by its latest content.
         loaded = con.execute("SELECT source, fichier, arg_max(sha256, charge_le) FROM raw.journal_chargements "

@@ -50,6 +50,7 @@ from expectations import SUITES, Frame, Suite, freshness_suite  # noqa: E402
 
 from .extracts import SOURCES  # noqa: E402
 from .settings import reference_date  # noqa: E402
+from .warehouse import connect  # noqa: E402
 
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
@@ -305,7 +306,7 @@ def fichiers_a_valider(con, source: str, publie: Path | str | None) -> list[str]
                          "ORDER BY date_extraction, fichier", [source]).fetchall()
     published: set[tuple[str, str]] = set()
     if publie and Path(publie).exists():
-        pub = duckdb.connect(str(publie), read_only=True)
+        pub = connect(publie, read_only=True)  # decrypted when the warehouse is encrypted
         try:
             if pub.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
                            "AND table_name = 'journal_chargements'").fetchone()[0]:

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
-
 from .extracts import SOURCES
 from .ingestion import depot_entries
+from .warehouse import connect
 
 CIBLE_ACCES = "entrepot_de_travail"  # the asset the file-permission warnings are attached to
 
@@ -73,7 +72,7 @@ def construire(warehouse: Path, debut: datetime, publie: bool, chemin_publie: Pa
     """Read this run's ledger and quarantine from the warehouse the run wrote (published or working), and
     what the dépôt's source folders hold that ingestion ignores."""
     sources = []
-    con = duckdb.connect(str(warehouse), read_only=True) if warehouse.exists() else None
+    con = connect(warehouse, read_only=True) if warehouse.exists() else None
     try:
         for name, source in SOURCES.items():
             r = RapportSource(name, source.label)

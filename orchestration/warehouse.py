@@ -21,6 +21,7 @@ _EXTENSION_LOCK = threading.Lock()
 # beyond this limit it spills to disk. dbt reads the same variable (profiles.yml).
 MEMORY_LIMIT_ENV = "OBSERVATOIRE_MEMOIRE_DUCKDB"
 MEMORY_LIMIT_DEFAULT = "2GB"
+ENCRYPTION_KEY_ENV = "OBSERVATOIRE_CLE_CHIFFREMENT"
 
 
 def _extension_file(name: str) -> Path:
@@ -44,8 +45,23 @@ def load_extension(con, name: str) -> None:
         con.execute(f"LOAD '{_extension_file(name)}'")
 
 
-def connect(path: Path | str = ":memory:", read_only: bool = False):
-    """Open DuckDB with a bounded memory."""
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be opened as configured (French message for the user)."""
+
+
+def encryption_key() -> str | None:
+    """The internal warehouse's encryption key (OBSERVATOIRE_CLE_CHIFFREMENT), None when it is not encrypted.
+
+    Only ever read from the environment: never written to a file, a log or a profile."""
+    return os.environ.get(ENCRYPTION_KEY_ENV) or None
+
+
+def connect(path: Path | str = ":memory:", read_only: bool = False, encrypted: bool = True):
+    """Open DuckDB with a bounded memory.
+
+    With ``encrypted`` (the internal warehouse) and OBSERVATOIRE_CLE_CHIFFREMENT set, the file is encrypted at
+    rest: DuckDB opens an encrypted file only through ATTACH, so it is attached (under its stem, the name a
+    plain file gets) to an in-memory database and made the default one; ``cursor`` keeps that default."""
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
@@ -54,7 +70,18 @@ def connect(path: Path | str = ":memory:", read_only: bool = False):
         # The working copy is checkpointed when the connection closes and again before publication:
         # checkpointing after every file's commit (DuckDB's 16 MB default) would only rewrite it repeatedly.
         config["checkpoint_threshold"] = CHECKPOINT_THRESHOLD
-    return duckdb.connect(str(path), read_only=read_only, config=config)
+    key = encryption_key() if encrypted and path != ":memory:" else None
+    if key is None:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=config)
+        except duckdb.CatalogException as e:
+            raise _french(e, path) from None
+    con = duckdb.connect(":memory:", config=config)
+    alias = Path(path).stem
+    attach(con, path, alias, read_only=read_only, key=key)
+    con.execute("SET temp_file_encryption = true")  # what spills to disk is encrypted too
+    con.execute(f'USE "{alias}"')
+    return con
 
 
 def has_table(con, schema: str, table: str) -> bool:
@@ -72,10 +99,51 @@ def latest_recorded(con, table: str, column: str, order_by: str):
     return row[0] if row else None
 
 
-def attach(con, path: Path | str, alias: str, read_only: bool = False) -> None:
-    """Attach another DuckDB file to ``con`` under ``alias``."""
-    options = " (READ_ONLY)" if read_only else ""
-    con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS {alias}{options}")
+def cursor(con):
+    """Another connection to ``con``'s database (its own TEMP objects), on the same default database."""
+    database = con.execute("SELECT current_database()").fetchone()[0]
+    other = con.cursor()
+    other.execute(f'USE "{database}"')
+    return other
+
+
+def attach(con, path: Path | str, alias: str, read_only: bool = False, key: str | None = None) -> None:
+    """Attach another DuckDB file to ``con`` under ``alias`` (encrypted with ``key`` when given)."""
+    options = (["READ_ONLY"] if read_only else []) + ([f"ENCRYPTION_KEY {literal(key)}"] if key else [])
+    if key:
+        load_extension(con, "httpfs")  # DuckDB writes encrypted files only with the OpenSSL that httpfs brings
+    try:
+        con.execute(f"ATTACH {literal(str(path))} AS \"{alias}\"" + (f" ({', '.join(options)})" if options else ""))
+    except (duckdb.CatalogException, duckdb.IOException) as e:
+        raise _french(e, path) from None
+
+
+def is_encrypted(path: Path) -> bool:
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.CatalogException as e:
+        if "encrypted" in str(e):
+            return True
+        raise
+    return False
+
+
+def _french(error: duckdb.Error, path: Path | str) -> Exception:
+    message = str(error)
+    if "without a key" in message:
+        return WarehouseError(f"L'entrepôt {path} est chiffré : définir la variable {ENCRYPTION_KEY_ENV} (la clé "
+                              "qui l'a chiffré) pour l'ouvrir.")
+    if "Wrong encryption key" in message:
+        return WarehouseError(f"Clé de chiffrement incorrecte pour l'entrepôt {path} (variable {ENCRYPTION_KEY_ENV}).")
+    if "is not encrypted" in message:
+        return WarehouseError(f"L'entrepôt {path} n'est pas chiffré alors que {ENCRYPTION_KEY_ENV} est définie : "
+                              "lancer « observatoire actualiser », qui le chiffre, ou retirer la variable.")
+    return error
+
+
+def literal(text: str) -> str:
+    """``text`` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def reset_working_copy(working: Path, published: Path | None) -> None:
@@ -89,10 +157,21 @@ def reset_working_copy(working: Path, published: Path | None) -> None:
     for leftover in (working, working.with_name(working.name + ".wal")):
         leftover.unlink(missing_ok=True)
     if published is None:  # an empty warehouse, so that no step starts again from the published one
-        duckdb.connect(str(working)).close()
+        connect(working).close()  # encrypted when the key is set
+        permissions.protect_file(working)
     elif published.exists():
         tmp = working.with_name(working.name + ".copie")
-        shutil.copyfile(published, tmp)
+        key, encrypted = encryption_key(), is_encrypted(published)
+        if encrypted and not key:
+            raise _french(duckdb.CatalogException("without a key"), published)
+        tmp.unlink(missing_ok=True)
+        if key and not encrypted:  # encryption just turned on: the working copy is the first encrypted one
+            con = connect(tmp)
+            attach(con, published, "publie", read_only=True)
+            con.execute(f'COPY FROM DATABASE publie TO "{tmp.stem}"')
+            con.close()
+        else:
+            shutil.copyfile(published, tmp)
         permissions.protect_file(tmp)
         os.replace(tmp, working)
 

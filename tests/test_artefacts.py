@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import diffusion_file, permissions, rapport_qualite
+from orchestration import diffusion_file, permissions, rapport_qualite, warehouse
 from orchestration.settings import SEEDS_DIR
 from orchestration.warehouse import publish, reset_working_copy
 
@@ -89,7 +89,7 @@ def assert_only_what_partners_may_get(diffusion: Path, internal: Path) -> None:
     """The diffusion file holds the warehouse's diffusion tables, the seeds, the zones and the freshness summary:
     no other schema, no view, no lineage column, no file name of the ledger anywhere in its text."""
     got = catalog(diffusion)
-    with duckdb.connect(str(internal), read_only=True) as con:
+    with warehouse.connect(internal, read_only=True) as con:
         db = con.execute("SELECT current_database()").fetchone()[0]
         diffusion_tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
                                                       "AND schema_name = 'diffusion'", [db]).fetchall()}
@@ -112,6 +112,7 @@ def assert_only_what_partners_may_get(diffusion: Path, internal: Path) -> None:
 @pytest.fixture
 def layout(tmp_path, monkeypatch):
     monkeypatch.delenv(permissions.GROUP_ENV, raising=False)
+    monkeypatch.delenv(warehouse.ENCRYPTION_KEY_ENV, raising=False)
     data = tmp_path / "data"
     return {"working": data / "entrepot" / "observatoire.duckdb", "published": data / "publie" / "observatoire.duckdb",
             "diffusion": data / "publie" / "observatoire_diffusion.duckdb"}
@@ -251,3 +252,37 @@ def test_demo_refresh_warns_about_world_readable_extracts(demo):
     out = demo.refresh_output.stdout
     assert "Protection des fichiers (avertissement)" in out and "lisible(s) par les autres utilisateurs" in out
     assert "Entrepôt publié" in out
+
+
+# --- encryption at rest of the internal warehouse (OBSERVATOIRE_CLE_CHIFFREMENT) --------------------------------
+
+
+def test_an_encrypted_warehouse_cannot_be_read_without_its_key(layout, monkeypatch):
+    first_publication(layout)  # plain: encryption is off by default
+    assert FILE_NAME.encode() in layout["published"].read_bytes()
+    monkeypatch.setenv(warehouse.ENCRYPTION_KEY_ENV, "cle-de-chiffrement-de-test")
+    reset_working_copy(layout["working"], layout["published"])  # turning it on encrypts the working copy
+    con = warehouse.connect(layout["working"])
+    worker = warehouse.cursor(con)  # the ingestion's workers: their own connection, the same warehouse
+    worker.execute("INSERT INTO raw.fsl VALUES ('c3d4', '62193', 'fsl_2024-06_extrait_2024-07-05.csv', 1)")
+    worker.close()
+    assert con.execute("SELECT count(*) FROM raw.fsl").fetchone()[0] == 2
+    con.close()
+    publish(layout["working"], layout["published"], layout["diffusion"])
+
+    content = layout["published"].read_bytes()
+    assert FILE_NAME.encode() not in content and b"journal_chargements" not in content
+    with pytest.raises(duckdb.CatalogException, match="without a key"):
+        duckdb.connect(str(layout["published"]), read_only=True)
+    monkeypatch.setenv(warehouse.ENCRYPTION_KEY_ENV, "une-autre-cle")
+    with pytest.raises(warehouse.WarehouseError, match="Clé de chiffrement incorrecte"):
+        warehouse.connect(layout["published"], read_only=True)
+    monkeypatch.delenv(warehouse.ENCRYPTION_KEY_ENV)
+    with pytest.raises(warehouse.WarehouseError, match="est chiffré : définir la variable OBSERVATOIRE_CLE_CHIFFREMENT"):
+        reset_working_copy(layout["working"], layout["published"])
+    # the diffusion file is for partners: never encrypted, and still holds only what they may get
+    monkeypatch.setenv(warehouse.ENCRYPTION_KEY_ENV, "cle-de-chiffrement-de-test")
+    assert_only_what_partners_may_get(layout["diffusion"], layout["published"])
+    with duckdb.connect(str(layout["diffusion"]), read_only=True) as con:
+        assert con.execute("SELECT nb_fichiers_charges FROM publication.fraicheur_sources "
+                           "WHERE source = 'fsl'").fetchone()[0] == 1
