@@ -119,6 +119,7 @@ def attach(con, path: Path | str, alias: str, read_only: bool = False, key: str 
 
 
 def is_encrypted(path: Path) -> bool:
+    """Whether a DuckDB file is encrypted (DuckDB refuses to open it without a key)."""
     try:
         duckdb.connect(str(path), read_only=True).close()
     except duckdb.CatalogException as e:
@@ -128,11 +129,16 @@ def is_encrypted(path: Path) -> bool:
     return False
 
 
+def _missing_key(path: Path | str) -> WarehouseError:
+    return WarehouseError(f"L'entrepôt {path} est chiffré : définir la variable {ENCRYPTION_KEY_ENV} (la clé "
+                          "qui l'a chiffré) pour l'ouvrir.")
+
+
 def _french(error: duckdb.Error, path: Path | str) -> Exception:
+    """DuckDB's encryption errors said in French; any other error unchanged."""
     message = str(error)
     if "without a key" in message:
-        return WarehouseError(f"L'entrepôt {path} est chiffré : définir la variable {ENCRYPTION_KEY_ENV} (la clé "
-                              "qui l'a chiffré) pour l'ouvrir.")
+        return _missing_key(path)
     if "Wrong encryption key" in message:
         return WarehouseError(f"Clé de chiffrement incorrecte pour l'entrepôt {path} (variable {ENCRYPTION_KEY_ENV}).")
     if "is not encrypted" in message:
@@ -163,7 +169,7 @@ def reset_working_copy(working: Path, published: Path | None) -> None:
         tmp = working.with_name(working.name + ".copie")
         key, encrypted = encryption_key(), is_encrypted(published)
         if encrypted and not key:
-            raise _french(duckdb.CatalogException("without a key"), published)
+            raise _missing_key(published)
         tmp.unlink(missing_ok=True)
         if key and not encrypted:  # encryption just turned on: the working copy is the first encrypted one
             con = connect(tmp)
