@@ -49,7 +49,7 @@ def test_summary_is_printed_in_french(demo):
 
 
 def test_published_file_is_for_the_team_only_and_opens_read_only(demo):
-    assert not demo.published.stat().st_mode & 0o027  # the team reads it (0640), nobody else; writers: none but the refresh
+    assert not demo.published.stat().st_mode & 0o027  # 0640: the team reads it, nobody else does
     con = published(demo)
     schemas = {r[0] for r in con.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
     assert {"raw", "referentiel"} <= schemas
