@@ -23,17 +23,27 @@ EXTRA_TABLES = {("referentiel", "zones"): "intermediate.int_geo__zones"}
 EXTRA_COMMENTS = {("referentiel", "zones"): "Zones de chaque niveau (département, territoire, EPCI, commune) : code, "
                                             "libellé, rattachements, nombre de communes et d'EPCI, population"}
 FRESHNESS = ("publication", "fraicheur_sources")
+# The ledger has a row per delivery: a name delivered again, or waiting (EN_ATTENTE) at every refresh, has
+# several. Each name counts once, under its latest status; its rows are those of its delivery in force.
 FRESHNESS_SQL = """
+WITH livraisons AS (
+    SELECT *,
+           row_number() OVER (PARTITION BY source, fichier ORDER BY charge_le DESC) = 1 AS derniere,
+           statut = 'CHARGE' AND row_number() OVER (
+               PARTITION BY source, fichier, statut = 'CHARGE' ORDER BY charge_le DESC) = 1 AS en_vigueur
+    FROM entrepot.raw.journal_chargements
+)
 SELECT source,
-       max(date_extraction) FILTER (WHERE statut = 'CHARGE') AS derniere_extraction,
-       count(*) FILTER (WHERE statut = 'CHARGE') AS nb_fichiers_charges,
-       count(*) FILTER (WHERE statut = 'REFUSE') AS nb_fichiers_refuses,
-       count(*) FILTER (WHERE statut = 'DOUBLON') AS nb_fichiers_doublons,
-       coalesce(sum(nb_lignes_lues), 0)::BIGINT AS nb_lignes_lues,
-       coalesce(sum(nb_lignes_chargees), 0)::BIGINT AS nb_lignes_chargees,
-       coalesce(sum(nb_lignes_rejetees), 0)::BIGINT AS nb_lignes_rejetees,
+       max(date_extraction) FILTER (WHERE en_vigueur) AS derniere_extraction,
+       count(*) FILTER (WHERE en_vigueur) AS nb_fichiers_charges,
+       count(*) FILTER (WHERE derniere AND statut = 'REFUSE') AS nb_fichiers_refuses,
+       count(*) FILTER (WHERE derniere AND statut = 'DOUBLON') AS nb_fichiers_doublons,
+       count(*) FILTER (WHERE derniere AND statut = 'EN_ATTENTE') AS nb_fichiers_en_attente,
+       coalesce(sum(nb_lignes_lues) FILTER (WHERE en_vigueur), 0)::BIGINT AS nb_lignes_lues,
+       coalesce(sum(nb_lignes_chargees) FILTER (WHERE en_vigueur), 0)::BIGINT AS nb_lignes_chargees,
+       coalesce(sum(nb_lignes_rejetees) FILTER (WHERE en_vigueur), 0)::BIGINT AS nb_lignes_rejetees,
        max(charge_le) AS dernier_chargement
-FROM entrepot.raw.journal_chargements
+FROM livraisons
 GROUP BY source
 ORDER BY source
 """
@@ -42,10 +52,12 @@ FRESHNESS_COMMENTS = {
           "(agrégés, sans nom de fichier ni numéro de ligne)",
     "source": "Source (fsl, dalo, sne_demandes, sne_attributions, pppi, ccapex)",
     "derniere_extraction": "Date d'extraction du fichier chargé le plus récent",
-    "nb_fichiers_charges": "Nombre de fichiers chargés",
-    "nb_fichiers_refuses": "Nombre de fichiers refusés (structure invalide)",
+    "nb_fichiers_charges": "Nombre de fichiers chargés (un fichier livré à nouveau sous son nom compte une fois)",
+    "nb_fichiers_refuses": "Nombre de fichiers refusés à leur dernier examen",
+    "nb_fichiers_en_attente": "Nombre de fichiers en attente : extraction datée après la date de référence, "
+                              "examinés à nouveau à chaque actualisation",
     "nb_fichiers_doublons": "Nombre de fichiers ignorés car déjà chargés sous un autre nom",
-    "nb_lignes_lues": "Nombre de lignes lues dans les fichiers",
+    "nb_lignes_lues": "Nombre de lignes lues dans les livraisons en vigueur",
     "nb_lignes_chargees": "Nombre de lignes chargées",
     "nb_lignes_rejetees": "Nombre de lignes mises en quarantaine",
     "dernier_chargement": "Date et heure du dernier chargement",

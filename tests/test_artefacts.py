@@ -137,6 +137,28 @@ def test_publication_writes_the_internal_warehouse_and_the_diffusion_file(layout
         assert con.execute("SELECT _fichier FROM raw.fsl").fetchone()[0] == FILE_NAME
 
 
+def test_freshness_summary_counts_each_file_name_once(layout):
+    """A name delivered again, waiting at each refresh, or refused after a delivery in force counts once."""
+    layout["working"].parent.mkdir(parents=True)
+    make_warehouse(layout["working"], extra_sql="""
+        INSERT INTO raw.journal_chargements VALUES
+            ('pppi', 'pppi_2021_extrait_2023-10-15.csv', DATE '2023-10-15', 'CHARGE', 8, 8, 0, TIMESTAMP '2024-01-01'),
+            ('pppi', 'pppi_2021_extrait_2023-10-15.csv', DATE '2023-10-15', 'CHARGE', 6, 5, 1, TIMESTAMP '2024-02-01'),
+            ('pppi', 'pppi_2023_extrait_2025-10-15.csv', DATE '2025-10-15', 'EN_ATTENTE', 0, 0, 0,
+             TIMESTAMP '2024-01-01'),
+            ('pppi', 'pppi_2023_extrait_2025-10-15.csv', DATE '2025-10-15', 'EN_ATTENTE', 0, 0, 0,
+             TIMESTAMP '2024-02-01'),
+            ('pppi', 'pppi_2019_extrait_2021-10-15.csv', DATE '2021-10-15', 'CHARGE', 4, 4, 0, TIMESTAMP '2024-01-01'),
+            ('pppi', 'pppi_2019_extrait_2021-10-15.csv', DATE '2021-10-15', 'REFUSE', 0, 0, 0, TIMESTAMP '2024-02-01');
+    """)
+    publish(layout["working"], layout["published"], layout["diffusion"])
+    with duckdb.connect(str(layout["diffusion"]), read_only=True) as con:
+        assert con.execute(
+            "SELECT derniere_extraction::VARCHAR, nb_fichiers_charges, nb_fichiers_refuses, nb_fichiers_en_attente, "
+            "nb_lignes_lues, nb_lignes_chargees, nb_lignes_rejetees FROM publication.fraicheur_sources "
+            "WHERE source = 'pppi'").fetchall() == [("2023-10-15", 2, 1, 1, 6 + 4, 5 + 4, 1)]
+
+
 def test_modes_of_both_artefacts_and_their_folders(layout):
     first_publication(layout)
     assert mode(layout["published"]) == 0o640

@@ -1,1 +1,1 @@
-select source, derniere_extraction, nb_fichiers_charges, nb_fichiers_refuses, nb_fichiers_doublons, nb_lignes_lues, nb_lignes_chargees, nb_lignes_rejetees, dernier_chargement from publication.fraicheur_sources order by source
+select source, derniere_extraction, nb_fichiers_charges, nb_fichiers_refuses, nb_fichiers_doublons, nb_fichiers_en_attente, nb_lignes_lues, nb_lignes_chargees, nb_lignes_rejetees, dernier_chargement from publication.fraicheur_sources order by source
