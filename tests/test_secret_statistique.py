@@ -267,23 +267,29 @@ DETAIL = [("departement", "62", "T1", 14), ("departement", "62", "T2", 7), ("ter
           ("epci", C, "T1", 6), ("epci", C, "T2", 4)]
 
 
-def test_a_hand_made_example_gets_its_known_pattern(demo, tmp_path):
+def _mask_example(demo, tmp_path, totals: dict[tuple, int], detail: list[tuple]) -> Path:
+    """A copy of the published demo whose DALO marts hold only the example (DALO 2022, one territory and its
+    three EPCI), with the masking model and the DALO diffusion tables run on it by dbt."""
     copy = tmp_path / "observatoire.duckdb"
     shutil.copyfile(demo.published, copy)
     copy.chmod(0o644)
     con = duckdb.connect(str(copy))
     for table in THEMES + ["sne_tension_typologie", "dalo_recours_detail"]:
         con.execute(f"DELETE FROM marts.{table}")
+    for niveau in ("departement", "territoire", "epci"):  # the demo's portraits would tell other values
+        con.execute(f"DELETE FROM diffusion.portrait_{niveau}")
     con.execute("DELETE FROM intermediate.int_geo__zones")
     con.execute(f"""INSERT INTO intermediate.int_geo__zones (niveau, code_zone, libelle_zone, code_territoire)
         VALUES ('departement', '62', 'Pas-de-Calais', NULL), ('territoire', 'ARR', 'Arrageois', 'ARR'),
                ('epci', '{A}', 'A', 'ARR'), ('epci', '{B}', 'B', 'ARR'), ('epci', '{C}', 'C', 'ARR')""")
-    for (_, niveau, zone, _), n in EXAMPLE.items():
+    departement = totals[("dalo_indicateurs", "departement", "62", "")]
+    for (_, niveau, zone, _), n in totals.items():
         con.execute("INSERT INTO marts.dalo_indicateurs (niveau, code_zone, annee, annee_complete, nb_recours, "
                     "nb_recours_logement, nb_recours_hebergement, nb_decisions, nb_decisions_favorables, "
                     "nb_decisions_prioritaire_urgent, nb_menages_reloges, nb_menages_restant_a_reloger, "
-                    "nb_recours_departement) VALUES (?, ?, 2022, true, ?, 0, 0, 0, 0, 0, 0, 0, 21)", [niveau, zone, n])
-    for niveau, zone, code, n in DETAIL:
+                    "nb_recours_departement) VALUES (?, ?, 2022, true, ?, 0, 0, 0, 0, 0, 0, 0, ?)",
+                    [niveau, zone, n, departement])
+    for niveau, zone, code, n in detail:
         con.execute("INSERT INTO marts.dalo_recours_detail (niveau, code_zone, annee, dimension, code, nb_recours, "
                     "rang) VALUES (?, ?, 2022, 'typologie', ?, ?, 1)", [niveau, zone, code, n])
     con.close()
@@ -295,6 +301,11 @@ def test_a_hand_made_example_gets_its_known_pattern(demo, tmp_path):
          str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
         env=env, capture_output=True, text=True, timeout=600, cwd=os.fspath(tmp_path))
     assert result.returncode == 0, result.stdout[-6000:]
+    return copy
+
+
+def test_a_hand_made_example_gets_its_known_pattern(demo, tmp_path):
+    copy = _mask_example(demo, tmp_path, EXAMPLE, DETAIL)
     con = duckdb.connect(str(copy), read_only=True)
     masked = set(con.execute("SELECT niveau, code_zone, cle_dimensions, colonne, motif "
                              "FROM intermediate.int_diffusion__masque").fetchall())
@@ -310,3 +321,49 @@ def test_a_hand_made_example_gets_its_known_pattern(demo, tmp_path):
         "SELECT code_zone, code, nb_recours, rang, colonnes_masquees FROM diffusion.dalo_recours_detail").fetchall()}
     assert detail[(C, "T1")] == (None, None, ["nb_recours"]) and detail[("ARR", "T2")] == (7, 1, [])
     con.close()
+
+
+# A value counted by a single EPCI of the département: T1 is A's alone (1 recours), so the département's T1 is
+# A's own figure. Were B's and C's T1 rows absent (known zeros), nothing could hide A.T1 (the small demo, scale
+# 0.05, was blocked by the audit for this); with their 0 rows published (dalo_recours_detail is dense), one of
+# those zeros can be masked with it.
+#            nb_recours   T1   T2
+#   A               7    1    6
+#   B               8    0    8
+#   C               9    0    9
+#   Arrageois = 62  24    1   23
+SOLE = {("dalo_indicateurs", "epci", A, ""): 7, ("dalo_indicateurs", "epci", B, ""): 8,
+        ("dalo_indicateurs", "epci", C, ""): 9, ("dalo_indicateurs", "territoire", "ARR", ""): 24,
+        ("dalo_indicateurs", "departement", "62", ""): 24}
+SOLE_DETAIL = [("departement", "62", "T1", 1), ("departement", "62", "T2", 23), ("territoire", "ARR", "T1", 1),
+               ("territoire", "ARR", "T2", 23), ("epci", A, "T1", 1), ("epci", A, "T2", 6), ("epci", B, "T1", 0),
+               ("epci", B, "T2", 8), ("epci", C, "T1", 0), ("epci", C, "T2", 9)]
+
+
+def test_a_value_counted_by_a_single_epci_is_hidden_among_the_published_zeros(demo, tmp_path):
+    copy = _mask_example(demo, tmp_path, SOLE, SOLE_DETAIL)
+    con = duckdb.connect(str(copy), read_only=True)
+    k = attacker(con)
+    con.close()
+    sole = ("dalo_recours_detail", "epci", A, 2022, ("typologie", "T1"), "nb_recours")
+    assert k.true[sole] == 1 and k.value(sole) is None
+    assert any(k.value(c) is None for c in k.shown if c[2] in (B, C) and c[4] == ("typologie", "T1")), \
+        "aucun zéro de T1 masqué : A.T1 est le total du département"
+    exact = interval_attack(k)
+    assert not exact, f"{len(exact)} cellule(s) retrouvée(s) exactement : {exact}"
+
+
+def test_the_dalo_detail_has_a_row_for_every_zone_and_every_value_of_the_departement(con):
+    """An absent row is a known 0: each value counted in the département in a year has a row, 0 included, in
+    every zone that year (what lets the pattern mask a zero next to a value a single EPCI counts)."""
+    missing = con.execute("""
+        SELECT count(*) FROM marts.dalo_recours_detail d
+        JOIN intermediate.int_geo__zones_annees z ON z.annee = d.annee
+        ANTI JOIN marts.dalo_recours_detail r
+            ON r.niveau = z.niveau AND r.code_zone = z.code_zone AND r.annee = d.annee
+            AND r.dimension = d.dimension AND r.code = d.code
+        WHERE d.niveau = 'departement'""").fetchone()[0]
+    assert missing == 0
+    zeros = con.execute("SELECT count(*) FROM marts.dalo_recours_detail WHERE nb_recours = 0 "
+                        "AND niveau = 'epci'").fetchone()[0]
+    assert zeros > 0

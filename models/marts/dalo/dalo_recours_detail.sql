@@ -1,5 +1,8 @@
 -- DALO recours déposés by zone, year and dimension (décision, motif principal, typologie demandée),
 -- with the rank of each value within its zone and year (1 = most frequent).
+-- Every value counted in the département in a year has a row for every zone that year, 0 included: an absent
+-- row would be a known 0, and a zone alone to count a value could then never be hidden by the secret
+-- statistique (no other zone's cell could be masked with it).
 with recours as (
     select * from {{ ref('int_dalo__recours') }}
 ),
@@ -48,9 +51,39 @@ par_zone as (
     inner join {{ ref('int_geo__communes') }} as geo on dimensions.code_commune = geo.code_commune
     group by grouping sets ({{ zone_grouping_sets(by=['dimensions.annee', 'dimensions.dimension',
                                                        'dimensions.code']) }})
+),
+
+grille as (
+    select
+        zones_annees.niveau,
+        zones_annees.code_zone,
+        valeurs.annee,
+        valeurs.dimension,
+        valeurs.code
+    from {{ ref('int_geo__zones_annees') }} as zones_annees
+    inner join par_zone as valeurs
+        on zones_annees.annee = valeurs.annee and valeurs.niveau = 'departement'
+),
+
+complet as (
+    select
+        grille.niveau,
+        grille.code_zone,
+        grille.annee,
+        grille.dimension,
+        grille.code,
+        coalesce(par_zone.nb_recours, 0) as nb_recours
+    from grille
+    left join par_zone
+        on
+            grille.niveau = par_zone.niveau
+            and grille.code_zone = par_zone.code_zone
+            and grille.annee = par_zone.annee
+            and grille.dimension = par_zone.dimension
+            and grille.code = par_zone.code
 )
 
 select
     *,
     rank() over (partition by niveau, code_zone, annee, dimension order by nb_recours desc) as rang
-from par_zone
+from complet
