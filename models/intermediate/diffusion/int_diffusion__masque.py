@@ -7,8 +7,9 @@ can use are equalities between cells, each kept only where it holds on the unmas
   for the same table, year, dimension value and column (`int_geo__zones`);
 - additive relations of a row (seed `relations_additives`: total = sum of parts);
 - dimension totals (seed `totaux_dimensions`: the rows of one dimension of a detail table sum to a column of
-  another table, e.g. the typologies of a zone's DALO recours to its `nb_recours`). A detail table leaves out its
-  zero rows: an absent row is a published 0.
+  another table, e.g. the typologies of a zone's DALO recours to its `nb_recours`; its motifs where they do).
+  An absent row of a detail table is a published 0 (`dalo_recours_detail` is dense for this reason: a zero that
+  can be masked is what hides a value a single zone counts).
 The portraits, the plan indicators and the diagnostic comparison only repeat or sum these cells; the diffusion
 models mask a figure of theirs whenever one of the cells it is made of is masked, so they add no relation.
 
@@ -153,8 +154,26 @@ def mask(cells: pd.DataFrame, relations: list[tuple[int, list[int]]]) -> pd.Data
     for p, kids in relations:
         if not kids:
             maskable[p] = False  # its value is published another way (a detail table's absent rows)
-    masked = np.zeros(len(cells), dtype=bool)
+    # Cells an attacker knows whatever is masked (masking them would protect nothing and the audit would find
+    # them again): a zero that is a part of a known zero (all cells >= 0), and the last unknown member of a
+    # relation whose other members are known (a territory alone in its département). Primary cells are masked.
     primary = cells["primaire"].to_numpy()
+    known = ~maskable & ~primary
+    todo = list(np.flatnonzero(known))
+    while todo:
+        x = todo.pop()
+        for r in of_cell.get(x, []):
+            p, kids = rels[r]
+            members = (p, *kids)
+            found = [k for k in kids if values[k] == 0] if p == x and values[p] == 0 else []
+            unknown = [m for m in members if not known[m]]
+            if len(unknown) == 1:
+                found.append(unknown[0])
+            for k in found:
+                if not known[k] and not primary[k]:
+                    known[k], maskable[k] = True, False
+                    todo.append(k)
+    masked = np.zeros(len(cells), dtype=bool)
     masked[primary] = True
     solver = Intervals(rels, of_cell, values, required)
     for component in components(np.flatnonzero(primary), rels, of_cell):
@@ -234,14 +253,10 @@ def complement(c, need, masked, maskable, values, rank, rels, of_cell, among=Non
     def alone(o):
         return sum(not any(masked[x] for x in (rels[r][0], *rels[r][1]) if x != o) for r in of_cell.get(o, []))
 
-    def useless(o):  # a part of a published zero total is a published zero
-        return values[o] == 0 and any(o != rels[r][0] and values[rels[r][0]] == 0 and not maskable[rels[r][0]]
-                                      for r in of_cell.get(o, []))
-
     frontier, seen = [c], {c}
     while frontier:
         candidates = {o for x in frontier for r in of_cell.get(x, []) for o in (rels[r][0], *rels[r][1])
-                      if not masked[o] and maskable[o] and not useless(o) and (among is None or o in among)}
+                      if not masked[o] and maskable[o] and (among is None or o in among)}
         if candidates:
             return min(candidates, key=lambda o: (values[o] < need, alone(o),
                                                   values[o] if values[o] >= need else -values[o], rank[o], o))
