@@ -5,7 +5,8 @@ typology tables. A cell is a count of one table at one zone, year and dimension 
 can use are equalities between cells, each kept only where it holds on the unmasked values:
 - hierarchy: département = sum of its territories, territoire = sum of its EPCI, EPCI = sum of its communes (PPPI),
   for the same table, year, dimension value and column (`int_geo__zones`);
-- additive relations of a row (seed `relations_additives`: total = sum of parts);
+- additive relations of a row (seed `relations_additives`: total = sum of parts), and the identities a count
+  column has on every row of its table with another or with the sum of two (found in the data);
 - dimension totals (seed `totaux_dimensions`: the rows of one dimension of a detail table sum to a column of
   another table, e.g. the typologies of a zone's DALO recours to its `nb_recours`; its motifs where they do).
   An absent row of a detail table is a published 0 (`dalo_recours_detail` is dense for this reason: a zero that
@@ -26,6 +27,7 @@ The département level is never masked.
 Output: one row per masked cell (the diffusion models NULL them, and the columns derived from them).
 """
 
+import itertools
 import math
 
 import highspy
@@ -111,6 +113,20 @@ def build_relations(cells: pd.DataFrame, zones: pd.DataFrame, additive: pd.DataF
     parts = parts.merge(idx[[*row, "colonne", "id"]].rename(columns={"colonne": "total", "id": "parent_id"}),
                         on=[*row, "total"])
     relations += _holding(parts, "parent_id", cells)
+
+    # Identities of a row found in the data (a count equal, on every row of its table, to another count or to the
+    # sum of two): an attacker may hold them as true, even when they hold by chance on a small table.
+    for _, table in idx.groupby("modele"):
+        wide = table.pivot_table(index=row, columns="colonne", values=["valeur", "id"], aggfunc="first")
+        names = [c for c in wide["valeur"].columns if wide["valeur"][c].notna().all() and wide["valeur"][c].any()]
+        v, ids = wide["valeur"][names].to_numpy(), wide["id"][names].to_numpy()
+        for c in range(len(names)):
+            others = [a for a in range(len(names)) if a != c]
+            sets = [[a] for a in others] + [list(pair) for pair in itertools.combinations(others, 2)]
+            for parts_of in sets:
+                if (v[:, parts_of].sum(axis=1) == v[:, c]).all():
+                    relations += [(int(i), [int(j) for j in js]) for i, js in zip(ids[:, c], ids[:, parts_of],
+                                                                                   strict=True)]
 
     # Dimension totals: the rows of one dimension of a detail table sum to a column of another table.
     zone_year = ["niveau", "code_zone", "annee"]
