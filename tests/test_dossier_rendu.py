@@ -438,7 +438,8 @@ def test_html_charts_and_maps_drawn(rendu_html, publie):
             if "carte" in f["fichier"]:
                 assert f["encre"] > 0.15, f"{ou} : carte presque blanche ({f['encre']:.0%} de pixels dessinés)"
             else:
-                assert f["encre"] > 0.02 and f["couleur"] > 0.003, f"{ou} : graphique sans courbe ni barre"
+                # Years masked by the joint secret statistique leave gaps: a few bars still make a drawn chart.
+                assert f["encre"] > 0.02 and f["couleur"] > 0.002, f"{ou} : graphique sans courbe ni barre"
             assert f["textes"] >= 3, f"{ou} : ni légende ni graduation"
     for code, mesures in _portraits_html(rendu_html, publie).items():
         fichiers = {f["fichier"] for f in mesures["figures"]}

@@ -473,6 +473,7 @@ def test_asset_checks_cover_every_source_and_portrait():
     keys = {(tuple(c.check_key.asset_key.path), c.check_key.name) for c in ASSET_CHECKS}
     expected = {(("raw", s), n) for s in SOURCES for n in ("validite", "fraicheur")}
     expected |= {(("marts", m), "coherence") for m in PORTRAIT_SUITES}
+    expected |= {(("diffusion", "diffusion_portrait_epci"), "secret_statistique")}  # the secret audit
     assert keys == expected
     assert all(spec.blocking for c in ASSET_CHECKS for spec in c.check_specs)
 

@@ -52,11 +52,13 @@ def model(dbt, session):
         "sne_tension_typologie": dbt.ref("sne_tension_typologie"),
         "dalo_recours_detail": dbt.ref("dalo_recours_detail"),
     }
-    tables = dbt.ref("tables_secret").df()
-    zones = dbt.ref("int_geo__zones").df()
-    additive = dbt.ref("relations_additives").df()
-    totals = dbt.ref("totaux_dimensions").df()
-    cells = load_cells({name: rel.df() for name, rel in marts.items()}, tables, thresholds)
+    # Rows in a fixed order: the greedy choice of complements must not depend on how a table was built
+    # (an incremental build stores rows in another order than a full one).
+    tables = dbt.ref("tables_secret").order("all").df()
+    zones = dbt.ref("int_geo__zones").order("all").df()
+    additive = dbt.ref("relations_additives").order("all").df()
+    totals = dbt.ref("totaux_dimensions").order("all").df()
+    cells = load_cells({name: rel.order("all").df() for name, rel in marts.items()}, tables, thresholds)
     relations = build_relations(cells, zones, additive, totals)
     return mask(cells, relations)
 
