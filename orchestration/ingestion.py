@@ -96,8 +96,9 @@ LEDGER_COMMENT = (
     "relivré sous le même nom avec un autre contenu est une nouvelle livraison, qui remplace la précédente : "
     "seule la dernière livraison de chaque nom, par charge_le, est lue par le staging), REFUSE (refus définitif "
     "de ce contenu : le fichier n'est plus examiné tant qu'il n'est pas modifié), DOUBLON (contenu identique à "
-    "un fichier déjà chargé sous un autre nom), EN_ATTENTE (refus temporaire : date d'extraction postérieure à la "
-    "date du jour ; le fichier est examiné de nouveau à chaque actualisation jusqu'à son chargement ou son refus)")
+    "un fichier déjà chargé sous un autre nom), EN_ATTENTE (refus temporaire d'un fichier lisible : date d'extraction "
+    "postérieure à la date du jour ; le fichier est examiné de nouveau à chaque actualisation jusqu'à son "
+    "chargement ou son refus)")
 
 
 def depot_entries(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -502,11 +503,6 @@ class Loader:
             if problem:
                 raise ExtractError(problem)
             assert extracted is not None  # file_name_problem checked it
-            if extracted > self.today:
-                raise NotYetError(
-                    f"{path.name} : date d'extraction {extracted:%d/%m/%Y} postérieure à la date du jour "
-                    f"({self.today:%d/%m/%Y}) ; fichier en attente, examiné de nouveau à chaque actualisation "
-                    "jusqu'à ce que cette date soit passée.")
             result = self._load(source, path, sha, extracted)
         except (ExtractError, duckdb.Error) as e:
             message = str(e) if isinstance(e, ExtractError) else \
@@ -789,6 +785,12 @@ class Loader:
             raise ExtractError(f"{path.name} : contrôle des valeurs impossible ; fichier refusé, à signaler à "
                                "l'équipe de l'observatoire avec le fichier.") from None
         self._refuse_if_structural(source, path, mapping, n_read)
+        # Checked once the file is read: a definitive fault is reported now, not when the date has passed.
+        if extracted > self.today:
+            raise NotYetError(
+                f"{path.name} : date d'extraction {extracted:%d/%m/%Y} postérieure à la date du jour "
+                f"({self.today:%d/%m/%Y}) ; fichier en attente, examiné de nouveau à chaque actualisation "
+                "jusqu'à ce que cette date soit passée.")
         cols = [c for c in source.stored_columns]
         names = ", ".join(f'"{c.stored_name}"' for c in cols)
         present = {c.name for c in mapping.values()}

@@ -157,14 +157,14 @@ def test_a_file_dated_after_today_waits_then_loads_once_the_date_has_passed(ware
     assert load(warehouse, tmp_path, today=date(2024, 12, 6)) == []
 
 
-def test_a_waiting_file_with_a_bad_structure_is_refused_for_good_once_examined(warehouse, tmp_path):
+def test_a_file_dated_after_today_with_a_definitive_fault_is_refused_at_once(warehouse, tmp_path):
+    """Waiting would only delay the producer's correction: the fault is told now, and the file not read again."""
     name = "fsl_2024-11_extrait_2024-12-05.csv"
     (tmp_path / "fsl").mkdir()
     (tmp_path / "fsl" / name).write_bytes(b"")
-    [waiting] = load(warehouse, tmp_path, today=date(2024, 12, 1))
-    [refused] = load(warehouse, tmp_path, today=date(2024, 12, 10))
-    assert (waiting.statut, refused.statut) == ("EN_ATTENTE", "REFUSE")
-    assert load(warehouse, tmp_path, today=date(2024, 12, 11)) == []  # refused for good: not examined again
+    [refused] = load(warehouse, tmp_path, today=date(2024, 12, 1))
+    assert refused.statut == "REFUSE" and "fichier vide" in refused.message
+    assert load(warehouse, tmp_path, today=date(2024, 12, 10)) == []  # refused for good: not examined again
 
 
 def test_the_reference_date_of_the_environment_is_the_loaders_today(warehouse, tmp_path, monkeypatch):
