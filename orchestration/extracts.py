@@ -23,6 +23,18 @@ from datetime import date
 KINDS = {"identifiant", "personnel", "naissance", "texte", "code", "commune", "date", "entier", "decimal", "booleen"}
 
 
+AGE_BAND_DESCRIPTION = "Tranche d'âge à la date d'extraction (code de la nomenclature tranches_age)"
+
+# The columns the loader adds to every raw table, in their order: name, DuckDB type, description.
+LINEAGE_COLUMNS = (
+    ("_fichier", "VARCHAR", "Nom du fichier d'extraction d'origine"),
+    ("_sha256", "VARCHAR", "Empreinte SHA-256 du fichier"),
+    ("_ligne", "BIGINT", "Numéro de ligne dans le fichier (1 = en-tête)"),
+    ("_date_extraction", "DATE", "Date d'extraction portée par le nom du fichier"),
+    ("_charge_le", "TIMESTAMP", "Horodatage du chargement"),
+)
+
+
 @dataclass(frozen=True)
 class Column:
     header: str  # French header as written in the extract
@@ -46,6 +58,11 @@ class Column:
     @property
     def stored_name(self) -> str:
         return "tranche_age" if self.kind == "naissance" else self.name
+
+    @property
+    def stored_description(self) -> str:
+        """What the stored column holds (a birth date is stored as its age band)."""
+        return AGE_BAND_DESCRIPTION if self.kind == "naissance" else self.description
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,15 @@ from xml.etree import ElementTree
 import duckdb
 
 from . import formats, key_custody
-from .extracts import SOURCES, Column, Source, extraction_date, file_name_problem, normalise_header
+from .extracts import (
+    LINEAGE_COLUMNS,
+    SOURCES,
+    Column,
+    Source,
+    extraction_date,
+    file_name_problem,
+    normalise_header,
+)
 from .formats import FORMATS
 from .settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR, reference_date
 from .warehouse import cursor, latest_recorded, load_extension
@@ -399,8 +407,7 @@ class Loader:
     def _ensure_source_table(self, source: Source) -> None:
         table = f"raw.{source.name}"
         cols = [f'"{c.stored_name}" VARCHAR' for c in source.stored_columns]
-        lineage = ["_fichier VARCHAR NOT NULL", "_sha256 VARCHAR NOT NULL", "_ligne BIGINT NOT NULL",
-                   "_date_extraction DATE NOT NULL", "_charge_le TIMESTAMP NOT NULL"]
+        lineage = [f"{name} {kind} NOT NULL" for name, kind, _ in LINEAGE_COLUMNS]
         self.con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols + lineage)})")
         existing = {r[0] for r in self.con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = ?",
@@ -409,9 +416,9 @@ class Loader:
             if c.stored_name not in existing:
                 self.con.execute(f'ALTER TABLE {table} ADD COLUMN "{c.stored_name}" VARCHAR')
         self.con.execute(f"COMMENT ON TABLE {table} IS {_sql_str(f'{source.label} : {source.grain} (brut)')}")
-        for c in source.stored_columns:
-            text = "Tranche d'âge à la date d'extraction" if c.kind == "naissance" else c.description
-            self.con.execute(f'COMMENT ON COLUMN {table}."{c.stored_name}" IS {_sql_str(text)}')
+        for name, text in [(c.stored_name, c.stored_description) for c in source.stored_columns] + \
+                [(name, text) for name, _, text in LINEAGE_COLUMNS]:
+            self.con.execute(f'COMMENT ON COLUMN {table}."{name}" IS {_sql_str(text)}')
 
     # --- one source ---------------------------------------------------------------------------------
     def load_source(self, source: Source, folder: Path) -> list[FileResult]:
