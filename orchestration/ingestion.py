@@ -755,11 +755,14 @@ class Loader:
             value = f"nullif(trim({ref(i)}), '')"
             if xlsx and c.kind in ("date", "naissance"):
                 # Excel date cells come out as serial day numbers (or ISO text): back to the producers' format.
+                # An ISO text that is no date (2024-02-30), or a serial beyond year 4637, stays as delivered: its
+                # row is quarantined, not the file.
                 serial = f"DATE '1899-12-30' + CAST(floor(CAST({value} AS DOUBLE)) AS INTEGER)"
-                value = (f"CASE WHEN regexp_full_match({value}, '[0-9]+(\\.[0-9]+)?') "
+                value = (f"CASE WHEN regexp_full_match({value}, '[0-9]{{1,6}}(\\.[0-9]+)?') "
                          f"THEN strftime({serial}, '%d/%m/%Y') "
                          f"WHEN regexp_matches({value}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}') "
-                         f"THEN strftime(left({value}, 10)::DATE, '%d/%m/%Y') ELSE {value} END")
+                         f"THEN coalesce(strftime(try_cast(left({value}, 10) AS DATE), '%d/%m/%Y'), {value}) "
+                         f"ELSE {value} END")
             if FORMATS.get(c.kind) is formats.TEXT:
                 # A number a spreadsheet wrote for a code is read back as its exact digits; one that lost them
                 # stays as delivered (flagged, then quarantined: never hashed or matched in a wrong form).

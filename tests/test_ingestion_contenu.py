@@ -317,3 +317,19 @@ def test_garbled_csv_never_crashes_and_numbers_stay_in_the_file(tmp_path, seed):
             assert not ENGLISH.search(reason), reason
     finally:
         con.close()
+
+
+def test_a_workbook_date_that_is_no_date_quarantines_its_row_not_the_file(warehouse, tmp_path):
+    """An ISO text that names no day and a serial number far beyond any date: each row is quarantined with the
+    value shown; the file and its good rows load."""
+    bad_iso, bad_serial, good = _dalo(2), _dalo(3), _dalo(4)
+    bad_iso[DALO.index("Date de dépôt")] = "2024-02-30"
+    bad_serial[DALO.index("Date de dépôt")] = 99_999_999
+    good[DALO.index("Date de dépôt")] = "2024-02-29"
+    _workbook(tmp_path / "dalo" / XLSX, {"Recours": [DALO, _dalo(1), bad_iso, bad_serial, good]})
+    [result] = load(warehouse, tmp_path, "dalo")
+    assert (result.statut, result.nb_lignes_chargees, result.nb_lignes_rejetees) == ("CHARGE", 2, 2), result.message
+    assert [(line, column) for line, column, _, _ in rejects(warehouse)] == [(3, "Date de dépôt"), (4, "Date de dépôt")]
+    values = [value for _, _, value, _ in rejects(warehouse)]
+    assert values[0] == "2024-02-30" and values[1].startswith("99999999"), values
+    assert warehouse.execute("SELECT date_depot FROM raw.dalo WHERE _ligne = 5").fetchone() == ("29/02/2024",)
