@@ -168,13 +168,14 @@ def _depot_files(depot: Path) -> list[Path]:
 
 
 def _fresh_data_dir(folder: Path, depot: Path, exclude: Path | None = None) -> Path:
-    """An empty data folder whose dépôt links to the cached extracts (all but ``exclude``)."""
+    """An empty data folder whose dépôt holds hard links to the cached extracts (all but ``exclude``): the
+    loader refuses a symbolic link leading out of its dépôt, and a copy would cost 20 GB at scale 100."""
     shutil.rmtree(folder, ignore_errors=True)
     for f in _depot_files(depot):
         if f != exclude:
             link = folder / "depot" / f.relative_to(depot)
             link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(f)
+            os.link(f, link)
     return folder
 
 
@@ -319,13 +320,21 @@ def incremental(root: Path, scale: float, log, repetitions: int = 1) -> tuple[li
     _fresh_data_dir(data_dir, depot, exclude=newest)
     log(f"échelle {scale:g} : actualisation complète sans {newest.name}...")
     refresh(data_dir)
+    # The dépôt stays in place between repetitions: linking a file again changes its inode's ctime, and the
+    # loader would hash every file again. Everything else is put back as it was.
     shutil.rmtree(before, ignore_errors=True)
-    shutil.copytree(data_dir, before, symlinks=True)
+    shutil.copytree(data_dir, before, ignore=lambda folder, names: ["depot"] if Path(folder) == data_dir else [])
+    added = data_dir / "depot" / INCREMENTAL_SOURCE / newest.name
     runs = []
     for i in range(repetitions):
-        shutil.rmtree(data_dir)
-        shutil.copytree(before, data_dir, symlinks=True)
-        (data_dir / "depot" / INCREMENTAL_SOURCE / newest.name).symlink_to(newest)
+        added.unlink(missing_ok=True)
+        for entry in data_dir.iterdir():
+            if entry.is_dir() and entry.name != "depot":
+                shutil.rmtree(entry)
+            elif not entry.is_dir():
+                entry.unlink()
+        shutil.copytree(before, data_dir, dirs_exist_ok=True)
+        os.link(newest, added)
         log(f"échelle {scale:g} : actualisation après le dépôt de {newest.name} {i + 1}/{repetitions}...")
         runs.append(refresh(data_dir))
         log(f"  {runs[-1].duree_s:.1f} s, étapes {runs[-1].etapes}")

@@ -70,3 +70,19 @@ def test_the_page_keeps_its_hand_written_analysis(tmp_path):
     text = doc.read_text("utf-8")
     assert "anciens" not in text and "nouveaux résultats" in text
     assert text.startswith("# Titre\n\nAvant.") and text.endswith("Analyse.\n")
+
+
+def test_the_benchmark_depot_is_one_the_loader_reads(tmp_path):
+    """The loader refuses symbolic links leading out of its dépôt: the benchmark's dépôt holds real files (hard
+    links to the cached extracts), all but the excluded one."""
+    from orchestration.ingestion import outside_depot
+
+    cache = tmp_path / "cache" / "depot"
+    files = [cache / "fsl" / "fsl_2024-01_extrait_2024-02-05.csv", cache / "fsl" / "fsl_2024-02_extrait_2024-03-05.csv"]
+    for f in files:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text("en-tête\n", encoding="utf-8")
+    folder = bench._fresh_data_dir(tmp_path / "run", cache, exclude=files[1])
+    [copied] = sorted((folder / "depot").rglob("*.csv"))
+    assert copied.name == files[0].name and not copied.is_symlink()
+    assert not outside_depot(copied, folder / "depot") and copied.read_text(encoding="utf-8") == "en-tête\n"
