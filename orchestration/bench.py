@@ -226,8 +226,9 @@ def floor(depot: Path, published: Path, folder: Path) -> dict[str, float]:
     """The engine's own time: extracts read into raw and compiled dbt models run as plain SQL, one connection.
 
     Raw: each file read with the same SQL expressions as the loader (pseudonymisation, age bands), without
-    its checks, quarantine and ledger. Seeds are copied from the published warehouse (reference tables of a
-    few thousand rows); models are created from the compiled SQL of the latest dbt build, in dependency order."""
+    its checks, quarantine and ledger. Seeds and Python models are copied from the published warehouse (reference
+    tables of a few thousand rows, the masking pattern); models are created from the compiled SQL of the latest
+    dbt build, in dependency order."""
     from .ingestion import Loader, _csv_header, detect_encoding, map_header
     from .warehouse import connect, load_extension
 
@@ -277,7 +278,9 @@ def floor(depot: Path, published: Path, folder: Path) -> dict[str, float]:
         relation = f'"{node["schema"]}"."{node["alias"]}"'
         con.execute(f'CREATE SCHEMA IF NOT EXISTS "{node["schema"]}"')
         materialized = node["config"]["materialized"]
-        if node["resource_type"] == "seed":
+        # A Python model (the masking pattern) has no SQL form: copied like a seed; its own time is the
+        # refresh's « masquage » stage.
+        if node["resource_type"] == "seed" or node.get("language") == "python":
             con.execute(f"CREATE TABLE {relation} AS SELECT * FROM publie.{relation}")
         elif materialized == "view":
             con.execute(f"CREATE VIEW {relation} AS {node['compiled_code']}")
