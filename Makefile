@@ -28,7 +28,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check orchestration expectations tests
 	$(BIN)/sqlfluff lint models tests/dbt --disable-progress-bar
-	$(BIN)/python -m orchestration.dbt_sources --verifier
+	$(BIN)/python -m orchestration.dbt_sources --check
 
 test: lint
 	$(BIN)/pytest -q

@@ -29,7 +29,7 @@ from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.metadata_types import FailureSeverity
 from great_expectations.expectations.row_conditions import Column as RowColumn
 
-from orchestration.extracts import SOURCES, Source
+from orchestration.extracts import LINEAGE_COLUMNS, SOURCES, Source
 from orchestration.formats import FORMATS
 from orchestration.settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR
 
@@ -113,6 +113,10 @@ def freshness_rules() -> dict[str, dict[str, int | str]]:
         for key in ("cadence_jours", "grace_jours", "seuil_erreur_jours"):
             if not isinstance(r.get(key), int) or r[key] < 0:
                 raise ValueError(f"{FRESHNESS_FILE.name} : « {key} » de {name} doit être un entier positif.")
+        declared = SOURCES[name].cadence if name in SOURCES else None
+        if r.get("cadence") != declared:  # restated for the team; the declaration is extracts.py's
+            raise ValueError(f"{FRESHNESS_FILE.name} : cadence « {r.get('cadence')} » de {name} différente de celle "
+                             f"déclarée dans orchestration/extracts.py (« {declared} »).")
         if r["seuil_erreur_jours"] < r["cadence_jours"] + r["grace_jours"]:
             raise ValueError(f"{FRESHNESS_FILE.name} : pour {name}, le seuil d'erreur doit être au moins égal à "
                              "la cadence augmentée du délai de grâce.")
@@ -221,8 +225,7 @@ FRESHNESS_SQL = """
     FROM raw.journal_chargements
     WHERE source = $source AND statut = 'CHARGE'"""
 
-LINEAGE_TYPES = {"_fichier": "VARCHAR", "_sha256": "VARCHAR", "_ligne": "BIGINT", "_date_extraction": "DATE",
-                 "_charge_le": "TIMESTAMP"}
+LINEAGE_TYPES = {name: kind for name, kind, _ in LINEAGE_COLUMNS}
 
 
 # --- rules every source gets from its specification ---------------------------------------------------

@@ -257,8 +257,10 @@ def published_elsewhere(con, index: dict, add) -> None:
     def cell(table, niveau, zone, annee, colonne):
         return index.get((table, niveau, zone, int(annee), "", colonne))
 
-    themes = {c: t for t in ("sne_indicateurs", "dalo_indicateurs", "fsl_indicateurs", "ccapex_indicateurs",
-                             "pppi_indicateurs")
+    theme_tables = [t for (t,) in con.execute(  # every theme's table, as published
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'diffusion' "
+        "AND table_name LIKE '%\\_indicateurs' ESCAPE '\\' ORDER BY 1").fetchall()]
+    themes = {c: t for t in theme_tables
               for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'diffusion' "
                                       "AND table_name = ? AND column_name LIKE 'nb\\_%' ESCAPE '\\'", [t]).fetchall()}
     for niveau in ("departement", "territoire", "epci"):

@@ -1,7 +1,7 @@
 """The dbt ``sources`` files of the raw tables (models/staging/<folder>/_<folder>__sources.yml), written from
 orchestration/extracts.py: the columns and descriptions are declared there once, these files are its copy.
 
-``python -m orchestration.dbt_sources`` rewrites them; ``--verifier`` (run by ``make test``) exits 1 when one
+``python -m orchestration.dbt_sources`` rewrites them; ``--check`` (run by ``make test``) exits 1 when one
 differs from what extracts.py gives, naming it.
 """
 
@@ -18,11 +18,6 @@ from orchestration.settings import PROJECT_DIR
 
 STAGING_DIR = PROJECT_DIR / "models" / "staging"
 
-def folder_of(source: Source) -> str:
-    """The staging folder of a source: its staging model's prefix (stg_sne__demandes -> sne)."""
-    return source.staging.removeprefix("stg_").split("__")[0]
-
-
 def path_of(folder: str) -> Path:
     return STAGING_DIR / folder / f"_{folder}__sources.yml"
 
@@ -38,7 +33,7 @@ def _table(source: Source) -> dict:
 
 
 def render(folder: str) -> str:
-    tables = [_table(s) for s in SOURCES.values() if folder_of(s) == folder]
+    tables = [_table(s) for s in SOURCES.values() if s.domain == folder]
     document = {"version": 2, "sources": [{
         "name": "raw", "schema": "raw", "description": "Tables brutes chargées par les assets d'ingestion Dagster",
         "tables": tables}]}
@@ -53,7 +48,7 @@ class _NoAliases(yaml.SafeDumper):
 
 
 def expected() -> dict[Path, str]:
-    return {path_of(f): render(f) for f in dict.fromkeys(folder_of(s) for s in SOURCES.values())}
+    return {path_of(f): render(f) for f in dict.fromkeys(s.domain for s in SOURCES.values())}
 
 
 def outdated() -> list[Path]:
@@ -64,10 +59,10 @@ def outdated() -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Écrire les fichiers sources dbt des tables brutes depuis "
                                                  "orchestration/extracts.py.")
-    parser.add_argument("--verifier", action="store_true",
+    parser.add_argument("--check", action="store_true",
                         help="ne rien écrire ; code 1 si un fichier diffère de orchestration/extracts.py")
     args = parser.parse_args(argv)
-    if args.verifier:
+    if args.check:
         stale = outdated()
         for p in stale:
             print(f"{p.relative_to(PROJECT_DIR)} : diffère de orchestration/extracts.py ; le régénérer avec "

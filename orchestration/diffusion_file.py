@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import warehouse
+from .extracts import SOURCES
 
 SCHEMAS_COPIED = ("diffusion", "referentiel")
 # (schema, table) in the diffusion file ← the warehouse relation it copies, beyond the two schemas above
@@ -50,7 +51,7 @@ ORDER BY source
 FRESHNESS_COMMENTS = {
     None: "Fraîcheur de chaque source : date de la dernière extraction chargée, nombre de fichiers et de lignes "
           "(agrégés, sans nom de fichier ni numéro de ligne)",
-    "source": "Source (fsl, dalo, sne_demandes, sne_attributions, pppi, ccapex)",
+    "source": f"Source ({', '.join(SOURCES)})",
     "derniere_extraction": "Date d'extraction du fichier chargé le plus récent",
     "nb_fichiers_charges": "Nombre de fichiers chargés (un fichier livré à nouveau sous son nom compte une fois)",
     "nb_fichiers_refuses": "Nombre de fichiers refusés à leur dernier examen",

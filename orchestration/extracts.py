@@ -88,11 +88,19 @@ class Source:
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # warehouse names that identify a row within one extract
     staging: str  # the dbt staging model built on raw.<name>
+    short_label: str  # in the COTECH dossier's tables
+    producer: str  # the producer's system, as the dossier's sources table names it
     formats: tuple[str, ...] = ("csv",)
     rules: tuple[RowRule, ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def domain(self) -> str:
+        """The staging folder (models/staging/<domain>/) and docs page (docs/sources/<domain>.md) of the
+        source: its staging model's prefix (stg_sne__demandes -> sne), shared by the two SNE extracts."""
+        return self.staging.removeprefix("stg_").split("__")[0]
 
     @property
     def stored_columns(self) -> tuple[Column, ...]:
@@ -108,6 +116,8 @@ FSL_MAINTIEN_MAX = 3000  # € per household, règlement intérieur of the FSL (
 
 FSL = Source(
     name="fsl",
+    short_label="FSL – aides et accompagnements",
+    producer="Fonds de solidarité pour le logement (Département)",
     rules=(
         RowRule("date_decision", "formats.date_fr(date_decision) < formats.date_fr(date_depot)",
                 "décision antérieure au dépôt de la demande"),
@@ -151,6 +161,8 @@ FSL = Source(
 
 DALO = Source(
     name="dalo",
+    short_label="DALO – recours",
+    producer="Commission de médiation DALO (ComDALO)",
     rules=(
         RowRule("date_decision", "formats.date_fr(date_decision) < formats.date_fr(date_depot)",
                 "décision antérieure au dépôt du recours"),
@@ -194,6 +206,8 @@ DALO = Source(
 
 SNE_DEMANDES = Source(
     name="sne_demandes",
+    short_label="SNE – demandes de logement social",
+    producer="Système national d'enregistrement (infocentre), demandes",
     rules=(
         RowRule("date_radiation", "formats.date_fr(date_radiation) < formats.date_fr(date_depot)",
                 "radiation antérieure au dépôt"),
@@ -240,6 +254,8 @@ SNE_DEMANDES = Source(
 
 SNE_ATTRIBUTIONS = Source(
     name="sne_attributions",
+    short_label="SNE – attributions",
+    producer="Système national d'enregistrement (infocentre), attributions",
     rules=(
         RowRule("date_attribution", "formats.date_fr(date_attribution) < formats.date_fr(date_depot)",
                 "attribution antérieure au dépôt de la demande"),
@@ -283,6 +299,8 @@ SNE_ATTRIBUTIONS = Source(
 
 PPPI = Source(
     name="pppi",
+    short_label="PPPI – parc privé potentiellement indigne",
+    producer="Filocom (DGFiP), traitement PPPI",
     label="Parc privé potentiellement indigne (PPPI, Filocom)",
     grain="une ligne par commune et millésime",
     cadence="biennale",
@@ -311,6 +329,8 @@ PPPI = Source(
 
 CCAPEX = Source(
     name="ccapex",
+    short_label="CCAPEX – procédures d'expulsion",
+    producer="CCAPEX / EXPLOC",
     label="Prévention des expulsions (CCAPEX / EXPLOC)",
     grain="une ligne par événement de procédure",
     cadence="trimestrielle",

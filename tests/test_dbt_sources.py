@@ -6,7 +6,7 @@ from orchestration import dbt_sources, extracts
 
 
 def test_the_sources_files_are_what_extracts_py_gives():
-    assert dbt_sources.main(["--verifier"]) == 0, "lancer python -m orchestration.dbt_sources"
+    assert dbt_sources.main(["--check"]) == 0, "lancer python -m orchestration.dbt_sources"
 
 
 def test_a_description_changed_in_extracts_py_makes_the_check_fail_naming_the_file(monkeypatch, capsys):
@@ -16,14 +16,14 @@ def test_a_description_changed_in_extracts_py_makes_the_check_fail_naming_the_fi
         for c in pppi.columns))
     monkeypatch.setitem(dbt_sources.SOURCES, "pppi", changed)
     assert dbt_sources.outdated() == [dbt_sources.path_of("pppi")]
-    assert dbt_sources.main(["--verifier"]) == 1
+    assert dbt_sources.main(["--check"]) == 1
     assert "models/staging/pppi/_pppi__sources.yml : diffère de orchestration/extracts.py" in capsys.readouterr().err
     assert "Nouvelle description (texte brut)" in dbt_sources.render("pppi")
 
 
 def test_every_stored_column_and_only_those_is_a_source_column():
     for source in extracts.SOURCES.values():
-        [table] = [t for t in dbt_sources.yaml.safe_load(dbt_sources.render(dbt_sources.folder_of(source)))
+        [table] = [t for t in dbt_sources.yaml.safe_load(dbt_sources.render(source.domain))
                    ["sources"][0]["tables"] if t["name"] == source.name]
         names = [c["name"] for c in table["columns"]]
         lineage = [name for name, _, _ in extracts.LINEAGE_COLUMNS]

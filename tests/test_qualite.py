@@ -590,3 +590,19 @@ def test_every_suite_passes_its_errors_on_the_demo_warehouse(demo):
     assert sum(r.lignes.get("lignes", 0) for r in results) > 500_000
     assert all(r.attendus for r in results)
     assert os.environ.get("GX_ANALYTICS_ENABLED") == "False"
+
+
+def test_a_cadence_in_fraicheur_yml_other_than_the_declared_one_is_refused(tmp_path, monkeypatch):
+    from expectations import commun
+
+    text = commun.FRESHNESS_FILE.read_text(encoding="utf-8")
+    changed = tmp_path / "fraicheur.yml"
+    changed.write_text(text.replace("cadence: biennale", "cadence: annuelle"), encoding="utf-8")
+    monkeypatch.setattr(commun, "FRESHNESS_FILE", changed)
+    freshness_rules.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="cadence « annuelle » de pppi différente de celle déclarée dans "
+                                             "orchestration/extracts.py .« biennale »."):
+            freshness_rules()
+    finally:
+        freshness_rules.cache_clear()

@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..extracts import SOURCES
 from . import cartes, graphiques
 from .donnees import Entrepot
 from .formats import (
@@ -27,14 +28,13 @@ from .formats import (
     pourcentage,
 )
 
-SOURCES = {
-    "sne_demandes": ("SNE – demandes de logement social", "Système national d'enregistrement (infocentre), demandes"),
-    "sne_attributions": ("SNE – attributions", "Système national d'enregistrement (infocentre), attributions"),
-    "dalo": ("DALO – recours", "Commission de médiation DALO (ComDALO)"),
-    "fsl": ("FSL – aides et accompagnements", "Fonds de solidarité pour le logement (Département)"),
-    "ccapex": ("CCAPEX – procédures d'expulsion", "CCAPEX / EXPLOC"),
-    "pppi": ("PPPI – parc privé potentiellement indigne", "Filocom (DGFiP), traitement PPPI"),
-}
+
+def _libelles(source: str) -> tuple[str, str]:
+    """Short label and producer of a source named in the freshness summary (extracts.py declares them)."""
+    declared = SOURCES.get(source)
+    return (declared.short_label, declared.producer) if declared else (source, "")
+
+
 SRC_SNE = "Source : SNE (demandes en cours au 31/12, attributions de l'année) ; traitement Observatoire PDALHPD 62."
 SRC_DALO = "Source : ComDALO (recours déposés dans l'année) ; traitement Observatoire PDALHPD 62."
 SRC_FSL = "Source : FSL du Pas-de-Calais (aides accordées dans l'année) ; traitement Observatoire PDALHPD 62."
@@ -240,7 +240,7 @@ class Constructeur:
     def couverture(self) -> dict:
         lignes = []
         for f in self.fraicheur:
-            libelle = SOURCES.get(f["source"], (f["source"], ""))[0]
+            libelle = _libelles(f["source"])[0]
             lignes.append([libelle, date_fr(f["date_extraction"]), nombre(f["nb_fichiers"])])
         return {"titre": "Dossier du comité technique",
                 "sous_titre": "Observatoire du Plan départemental d'action pour le logement et l'hébergement "
@@ -587,7 +587,7 @@ class Constructeur:
         s.titre2("Sources")
         lignes = []
         for f in self.fraicheur:
-            libelle, detail = SOURCES.get(f["source"], (f["source"], ""))
+            libelle, detail = _libelles(f["source"])
             lignes.append([libelle, detail, date_fr(f["date_extraction"])])
         s.tableau("Sources et fraîcheur des données", ["Source", "Producteur", "Dernière extraction"], lignes,
                   source="Source : journal des chargements de l'entrepôt (fichiers chargés).")

@@ -1,14 +1,14 @@
 -- Every cell masked by the secret statistique in the diffusion marts, in long form (zone, year, column),
 -- typology cells named <count>_t1..t6 as in int_indicateurs__valeurs: what the tables derived from the
 -- marts (diagnostic comparison, plan indicators) must mask to stay consistent with them.
-{%- set marts = ['sne_indicateurs', 'dalo_indicateurs', 'fsl_indicateurs', 'ccapex_indicateurs', 'pppi_indicateurs'] %}
-{% for mart in marts %}
+-- The themes are the var of dbt_project.yml.
+{% for t in var('themes') %}
     select
         niveau,
         code_zone,
         annee,
         unnest(colonnes_masquees) as colonne
-    from {{ ref('diffusion_' ~ mart) }}
+    from {{ ref('diffusion_' ~ t.theme ~ '_indicateurs') }}
     union all
 {% endfor %}
 select
