@@ -61,7 +61,7 @@ class Frame:
     expectations: tuple[Expectation, ...]
     index: tuple[str, ...] = ()  # columns naming an unexpected row in the results (file, line, indicator)
     # One row per loaded row: DuckDB keeps the rows that may break an expectation and GX validates those
-    # (orchestration/qualite.py, precheck); counts are over every row of the files.
+    # (orchestration/precheck.py); counts are over every row of the files.
     data_rows: bool = False
 
 

@@ -180,7 +180,7 @@ def _refresh(args: argparse.Namespace, from_scratch: bool = False) -> int:
         result = defs.resolve_job_def("actualisation").execute_in_process(
             instance=instance, raise_on_error=False, run_config=run_config)
         _write_step_times(instance, result.run_id, log_file.with_suffix(".etapes.json"))
-        from .qualite import publier_data_docs_du_run  # GX is already loaded by the run's checks
+        from .data_docs import publier_data_docs_du_run  # GX is already loaded by the run's checks
         publier_data_docs_du_run(settings().reports_dir)
     elapsed = time.perf_counter() - begin
     s = settings()

@@ -9,8 +9,9 @@ the publication, WARN is reported), success, observed value or unexpected count 
 
     valider(con, "fsl", fichiers)          -> Resultat of the FSL suite on those files
     fraicheur(con, date.today())           -> one Resultat per source: age of its latest extraction
-    publier_data_docs(resultats, dossier)  -> GX Data Docs (static HTML) of those results, dossier/index.html
-    enregistrer(...) / publier_data_docs_du_run(rapports) -> a run's results, then its Data Docs once
+    enregistrer(...)                       -> a run's results (its Data Docs: orchestration/data_docs.py)
+
+The DuckDB pre-check of the row frames is orchestration/precheck.py.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import logging
 import math
 import os
 import re
-import shutil
 import time
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -34,21 +34,14 @@ os.environ["GX_ANALYTICS_ENABLED"] = "False"  # no GX analytics, ever (set befor
 
 import duckdb  # noqa: E402
 import great_expectations as gx  # noqa: E402
-from great_expectations.core.expectation_validation_result import (  # noqa: E402
-    ExpectationSuiteValidationResultSchema,
-)
-from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from great_expectations.data_context.types.resource_identifiers import (  # noqa: E402
-    ExpectationSuiteIdentifier,
-    ValidationResultIdentifier,
-)
 from great_expectations.expectations.metadata_types import FailureSeverity  # noqa: E402
 from great_expectations.util import convert_to_json_serializable  # noqa: E402
 
 from expectations import SUITES, Frame, Suite, freshness_suite  # noqa: E402
 
 from .extracts import SOURCES  # noqa: E402
+from .precheck import precheck  # noqa: E402
 from .settings import reference_date  # noqa: E402
 from .warehouse import connect  # noqa: E402
 
@@ -56,7 +49,6 @@ logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 BATCH_MAX_ROWS = 500_000  # rows of one GX batch of a row frame (whole files; a larger file is one batch)
 EXAMPLES = 5  # unexpected values kept per expectation
-DATA_DOCS_SITE = "observatoire"
 SEVERITIES = {FailureSeverity.CRITICAL: "ERROR", FailureSeverity.WARNING: "WARN", FailureSeverity.INFO: "INFO"}
 LABELS = {"ERROR": "ERREUR", "WARN": "AVERTISSEMENT", "INFO": "INFORMATION"}
 NOTES = {"ERROR": "Sévérité : ERREUR (bloque la publication)", "WARN": "Sévérité : AVERTISSEMENT (signalé)",
@@ -346,119 +338,6 @@ def _suite(name: str) -> Suite:
         raise ValueError(f"Suite inconnue « {name} » (connues : {', '.join(SUITES)}).") from None
 
 
-# --- pre-check in DuckDB -----------------------------------------------------------------------------------
-@dataclass
-class Precheck:
-    """A data-row frame checked first in DuckDB: GX then validates only the suspect rows."""
-
-    suspects: str  # SQL: the rows that may break at least one expectation
-    counts: str  # SQL, one row: the frame's row count, then the rows of each expectation's domain
-
-
-def precheck(frame_sql: str, expectations: Sequence[Any]) -> Precheck | None:
-    """The pre-check of a data-row frame, or None when an expectation has no translation here.
-
-    Each expectation becomes its domain (GX's row condition, with pandas' handling of missing values) and a
-    DuckDB condition true on every row of the domain GX could count as unexpected (a superset: whenever a NULL
-    makes the outcome unclear, the row is kept). GX, validating only these rows, finds exactly the unexpected
-    rows it would find on all of them, at a cost that follows the anomalies instead of the volume."""
-    translated = [_may_fail(e) for e in expectations]
-    if any(t is None for t in translated):
-        return None
-    where = " OR ".join(f"({domain} AND {fails})" for domain, fails in translated) or "false"
-    counts = ", ".join(["count(*)", *(f"count(*) FILTER (WHERE {domain})" for domain, _ in translated)])
-    return Precheck(suspects=f"SELECT * FROM ({frame_sql}\n) AS lignes WHERE {where}",
-                    counts=f"SELECT {counts} FROM ({frame_sql}\n) AS lignes")
-
-
-def _sql_literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    raise TypeError(value)
-
-
-def _sql_column(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _row_condition_sql(condition: Any) -> str | None:
-    """GX's row condition (Column objects) in DuckDB, missing values handled as pandas does (a missing value
-    differs from everything and equals nothing)."""
-    kind = getattr(condition, "type", None)
-    column = getattr(getattr(condition, "column", None), "name", None)
-    if column is None:
-        return None
-    ref = _sql_column(column)
-    if kind == "nullity":
-        return f"{ref} IS {'' if condition.is_null else 'NOT '}NULL"
-    if kind != "comparison":
-        return None
-    op, parameter = condition.operator, condition.parameter
-    try:
-        if op in ("IN", "NOT_IN"):
-            values = ", ".join(_sql_literal(v) for v in parameter) or "NULL"
-            text = f"{ref} {'NOT ' if op == 'NOT_IN' else ''}IN ({values})"
-        elif op in ("==", "!=", "<", "<=", ">", ">="):
-            text = f"{ref} {'=' if op == '==' else '<>' if op == '!=' else op} {_sql_literal(parameter)}"
-        else:
-            return None
-    except TypeError:
-        return None
-    return f"coalesce({text}, {'true' if op in ('!=', 'NOT_IN') else 'false'})"
-
-
-def _may_fail(e: Any) -> tuple[str, str] | None:
-    """The domain of expectation ``e`` and a condition true on every row of it where ``e`` could fail, in
-    DuckDB; None if not translated."""
-    kw = dict(e.configuration.kwargs)
-    domain = "true"
-    if getattr(e, "row_condition", None) is not None:
-        domain = _row_condition_sql(e.row_condition)
-        if domain is None:
-            return None
-    try:
-        column = _sql_column(kw["column"]) if kw.get("column") else None
-        kind = e.expectation_type
-        if kind == "expect_column_values_to_not_be_null":
-            fails = f"{column} IS NULL"
-        elif kind == "expect_column_values_to_be_null":
-            fails = f"{column} IS NOT NULL"
-        elif kind == "expect_column_values_to_match_regex":  # GX: re.search; NULLs are skipped
-            regex = _sql_literal(kw["regex"])
-            fails = f"{column} IS NOT NULL AND NOT coalesce(regexp_matches({column}, {regex}), false)"
-        elif kind == "expect_column_values_to_be_in_set":
-            values = ", ".join(_sql_literal(v) for v in kw["value_set"]) or "NULL"
-            fails = f"{column} IS NOT NULL AND coalesce({column} NOT IN ({values}), true)"
-        elif kind == "expect_column_values_to_be_between":
-            bounds = []
-            if kw.get("min_value") is not None:
-                bounds.append(f"{column} {'<=' if kw.get('strict_min') else '<'} {_sql_literal(kw['min_value'])}")
-            if kw.get("max_value") is not None:
-                bounds.append(f"{column} {'>=' if kw.get('strict_max') else '>'} {_sql_literal(kw['max_value'])}")
-            fails = f"{column} IS NOT NULL AND coalesce({' OR '.join(bounds) or 'false'}, true)"
-        elif kind in ("expect_column_pair_values_a_to_be_greater_than_b", "expect_column_pair_values_to_be_equal"):
-            a, b = _sql_column(kw["column_A"]), _sql_column(kw["column_B"])
-            if kind.endswith("equal"):
-                compare = f"{a} IS DISTINCT FROM {b}"
-            else:
-                compare = f"coalesce(NOT ({a} {'>=' if kw.get('or_equal') else '>'} {b}), true)"
-            ignore = kw.get("ignore_row_if") or "both_values_are_missing"
-            skipped = {"either_value_is_missing": f"({a} IS NULL OR {b} IS NULL)",
-                       "both_values_are_missing": f"({a} IS NULL AND {b} IS NULL)", "neither": "false"}.get(ignore)
-            if skipped is None:
-                return None
-            fails = f"NOT {skipped} AND {compare}"
-        else:
-            return None
-    except (KeyError, TypeError):
-        return None
-    return domain, fails
-
-
 def _params(sql: str, values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if re.search(rf"\${k}\b", sql)}
 
@@ -517,41 +396,6 @@ def fraicheur(con, today: date, sources: Iterable[str] | None = None) -> list[Re
     return [valider(con, f"fraicheur_{s}", reference=today, _validator=validator) for s in (sources or SOURCES)]
 
 
-# --- Data Docs ---------------------------------------------------------------------------------------------
-def publier_data_docs(resultats: Iterable[Resultat], dossier: Path | str) -> Path:
-    """Write GX Data Docs (static HTML) of these results, and only these, into ``dossier``; return index.html."""
-    dossier = Path(dossier)
-    if dossier.exists():
-        shutil.rmtree(dossier)
-    dossier.mkdir(parents=True)
-    context = _context()
-    context.add_data_docs_site(site_name=DATA_DOCS_SITE, site_config={
-        "class_name": "SiteBuilder",
-        "show_how_to_buttons": False,
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(dossier)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    })
-    schema = ExpectationSuiteValidationResultSchema()
-    batches: dict[str, int] = {}  # suite name -> batches stored (a row frame is validated by batches of files)
-    for resultat in resultats:
-        for item in resultat.gx:
-            suite = item["suite"]
-            if suite["name"] not in batches:
-                context.suites.add(gx.ExpectationSuite(
-                    name=suite["name"], expectations=suite.get("expectations", []), meta=suite.get("meta")))
-            batches[suite["name"]] = batches.get(suite["name"], 0) + 1
-            result = schema.load(item["resultat"])
-            run_time = (item["resultat"].get("meta", {}).get("run_id") or {}).get("run_time")
-            suite_id = ExpectationSuiteIdentifier(name=suite["name"])
-            result_id = ValidationResultIdentifier(
-                expectation_suite_identifier=suite_id,
-                run_id=RunIdentifier(run_name=resultat.suite, run_time=run_time),
-                batch_identifier=f"lot_{batches[suite['name']]}")
-            context.validation_results_store.store_validation_results(result, result_id, suite_id)
-    context.build_data_docs(site_names=[DATA_DOCS_SITE])
-    return dossier / "index.html"
-
-
 # --- the last run's results ------------------------------------------------------------------------------
 @contextmanager
 def _locked(path: Path):
@@ -566,7 +410,8 @@ def _locked(path: Path):
 
 def enregistrer(rapports: Path | str, run_id: str, controle: str, resultats: Sequence[Resultat]) -> Path:
     """Record the results of one check of a run in ``rapports/qualite/derniere_validation.json`` (the file holds
-    one run: a new run starts it again). The Data Docs are built once the run is over (publier_data_docs_du_run)."""
+    one run: a new run starts it again). The Data Docs are built once the run is over
+    (orchestration/data_docs.py, publier_data_docs_du_run)."""
     rapports = Path(rapports)
     path = rapports / "qualite" / "derniere_validation.json"
     now = datetime.now().isoformat(timespec="seconds")
@@ -586,18 +431,6 @@ def enregistrer(rapports: Path | str, run_id: str, controle: str, resultats: Seq
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(tmp, path)
     return path
-
-
-def publier_data_docs_du_run(rapports: Path | str) -> Path:
-    """GX Data Docs of the run recorded in ``rapports/qualite/derniere_validation.json``, into ``rapports/gx/``.
-
-    Built once, at the end of a refresh: rebuilt after each of its 15 checks, they cost 0.5 s per check."""
-    rapports = Path(rapports)
-    path = rapports / "qualite" / "derniere_validation.json"
-    with _locked(path.with_name(".derniere_validation.lock")):
-        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"controles": {}}
-        every = [Resultat.from_dict(r) for c in data["controles"].values() for r in c["resultats"]]
-        return publier_data_docs(every, rapports / "gx")
 
 
 def _worst(severities: Iterable[str | None]) -> str | None:

@@ -25,16 +25,10 @@ from expectations import PORTRAIT_SUITES, SOURCE_SUITES, SUITES, freshness_rules
 from expectations.commun import ERROR, WARN
 from orchestration import formats
 from orchestration.checks import ASSET_CHECKS
+from orchestration.data_docs import publier_data_docs
 from orchestration.extracts import SOURCES
-from orchestration.qualite import (
-    Resultat,
-    _may_fail,
-    fichiers_a_valider,
-    fraicheur,
-    precheck,
-    publier_data_docs,
-    valider,
-)
+from orchestration.precheck import _may_fail, precheck
+from orchestration.qualite import Resultat, fichiers_a_valider, fraicheur, valider
 
 LOADED_AT = datetime(2024, 7, 10, 8, 0, 0)
 
@@ -432,7 +426,8 @@ def test_data_docs_index_is_written(tmp_path, warehouse):
 
 
 def test_each_check_of_a_run_adds_its_results_and_a_new_run_starts_again(tmp_path, warehouse):
-    from orchestration.qualite import enregistrer, publier_data_docs_du_run
+    from orchestration.data_docs import publier_data_docs_du_run
+    from orchestration.qualite import enregistrer
 
     warehouse.add_file("fsl", date(2024, 7, 5), [clean_row("fsl", 1)])
     con = warehouse.connect()
