@@ -26,9 +26,9 @@ demo: install
 	$(BIN)/observatoire actualiser
 
 lint: install
-	$(BIN)/ruff check orchestration expectations tests
+	$(BIN)/ruff check observatoire orchestration expectations tests
 	$(BIN)/sqlfluff lint models tests/dbt --disable-progress-bar
-	$(BIN)/python -m orchestration.dbt_sources --check
+	$(BIN)/python -m observatoire.generators.dbt_sources --check
 
 test: lint
 	$(BIN)/pytest -q
@@ -56,4 +56,4 @@ clean:
 # stops at once when DuckDB's extension repository is unreachable.
 .PHONY: reports-site
 reports-site: install
-	$(BIN)/python -m orchestration.site_evidence
+	$(BIN)/python -m observatoire.publication.evidence_site

@@ -1,8 +1,8 @@
 """Great Expectations (GX Core 1.x) suites of the observatory, kept as code.
 
-One module per source, named as the source in orchestration/extracts.py (a new source needs its module here,
+One module per source, named as the source in observatoire/extracts.py (a new source needs its module here,
 nothing in this file), and one for the portrait marts (portraits); ``commun`` holds what they share;
-``fraicheur.yml`` the cadence of each source. The runner is orchestration/qualite.py, the Dagster asset checks
+``fraicheur.yml`` the cadence of each source. The runner is observatoire/quality/suites.py, the Dagster asset checks
 orchestration/checks.py.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from orchestration.extracts import SOURCES
+from observatoire.extracts import SOURCES
 
 from .commun import ERROR, WARN, Frame, Suite, freshness_rules, freshness_suite
 from .portraits import SUITES as PORTRAIT_SUITES

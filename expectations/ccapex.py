@@ -2,7 +2,7 @@
 
 import great_expectations.expectations as gxe
 
-from orchestration.extracts import CCAPEX
+from observatoire.extracts import CCAPEX
 
 from .commun import ERROR, WARN, col, delivered_once, rows_sql, source_suite
 

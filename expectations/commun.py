@@ -1,5 +1,5 @@
 """Shared building blocks of the GX suites: what a suite and a frame are, the severities, the code lists read
-from the seeds, and the rules every source gets from its specification (orchestration/extracts.py).
+from the seeds, and the rules every source gets from its specification (observatoire/extracts.py).
 
 A suite validates one or more *frames*. A frame is a small pandas DataFrame built by DuckDB (read-only) with
 the frame's SQL, then validated by GX: the rows of the files being validated (``lignes``), per-file counts
@@ -29,9 +29,9 @@ from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.metadata_types import FailureSeverity
 from great_expectations.expectations.row_conditions import Column as RowColumn
 
-from orchestration.extracts import LINEAGE_COLUMNS, SOURCES, Source
-from orchestration.formats import FORMATS
-from orchestration.settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR
+from observatoire.extracts import LINEAGE_COLUMNS, SOURCES, Source
+from observatoire.formats import FORMATS
+from observatoire.settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent
 FRESHNESS_FILE = EXPECTATIONS_DIR / "fraicheur.yml"
@@ -61,7 +61,7 @@ class Frame:
     expectations: tuple[Expectation, ...]
     index: tuple[str, ...] = ()  # columns naming an unexpected row in the results (file, line, indicator)
     # One row per loaded row: DuckDB keeps the rows that may break an expectation and GX validates those
-    # (orchestration/precheck.py); counts are over every row of the files.
+    # (observatoire/quality/precheck.py); counts are over every row of the files.
     data_rows: bool = False
 
 
@@ -116,7 +116,7 @@ def freshness_rules() -> dict[str, dict[str, int | str]]:
         declared = SOURCES[name].cadence if name in SOURCES else None
         if r.get("cadence") != declared:  # restated for the team; the declaration is extracts.py's
             raise ValueError(f"{FRESHNESS_FILE.name} : cadence « {r.get('cadence')} » de {name} différente de celle "
-                             f"déclarée dans orchestration/extracts.py (« {declared} »).")
+                             f"déclarée dans observatoire/extracts.py (« {declared} »).")
         if r["seuil_erreur_jours"] < r["cadence_jours"] + r["grace_jours"]:
             raise ValueError(f"{FRESHNESS_FILE.name} : pour {name}, le seuil d'erreur doit être au moins égal à "
                              "la cadence augmentée du délai de grâce.")
@@ -144,7 +144,7 @@ def _q(name: str) -> str:
 
 
 def typed(column: str, kind: str) -> str:
-    """The staging cast of a column (the warehouse macro of its kind, orchestration/formats.py): NULL when
+    """The staging cast of a column (the warehouse macro of its kind, observatoire/formats.py): NULL when
     invalid. Decimals become DOUBLE, which GX compares with its bounds."""
     cast = FORMATS[kind](f"r.{_q(column)}")
     return f"{cast}::DOUBLE" if kind == "decimal" else cast

@@ -2,7 +2,7 @@
 
 import great_expectations.expectations as gxe
 
-from orchestration.extracts import DALO
+from observatoire.extracts import DALO
 
 from .commun import WARN, after, col, household_size, rows_sql, seed_rows, source_suite
 

@@ -2,7 +2,7 @@
 
 import great_expectations.expectations as gxe
 
-from orchestration.extracts import FSL
+from observatoire.extracts import FSL
 
 from .commun import ERROR, WARN, after, col, delivered_once, household_size, rows_sql, source_suite
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import great_expectations.expectations as gxe
 
-from orchestration.settings import SEEDS_DIR
+from observatoire.settings import SEEDS_DIR
 
 from .commun import ERROR, WARN, Frame, Suite
 

@@ -2,7 +2,7 @@
 
 import great_expectations.expectations as gxe
 
-from orchestration.extracts import PPPI
+from observatoire.extracts import PPPI
 
 from .commun import ERROR, WARN, after, rows_sql, source_suite, typed
 

@@ -9,7 +9,7 @@ is really missing is caught by the freshness check of sne_demandes.
 
 import great_expectations.expectations as gxe
 
-from orchestration.extracts import SNE_ATTRIBUTIONS
+from observatoire.extracts import SNE_ATTRIBUTIONS
 
 from .commun import ERROR, RUN_FILES, WARN, after, delivered_once, household_size, rows_sql, source_suite
 

@@ -2,7 +2,7 @@
 
 import great_expectations.expectations as gxe
 
-from orchestration.extracts import SNE_DEMANDES
+from observatoire.extracts import SNE_DEMANDES
 
 from .commun import ERROR, WARN, after, codes, col, household_size, rows_sql, source_suite
 

@@ -1,5 +1,5 @@
 {#- Staging's casts are the warehouse macros of schema formats (formats.date_fr, formats.decimal_fr,
-    formats.entier, formats.booleen_on), defined once in orchestration/formats.py and installed by the loader:
+    formats.entier, formats.booleen_on), defined once in observatoire/formats.py and installed by the loader:
     the ingestion accepts exactly what they cast. -#}
 
 {#- Per business key, the row of the latest extract (a later delivery replaces an earlier one). Each raw row gets

@@ -1,1 +1,1 @@
-"""Observatoire PDALHPD 62: ingestion, dbt run, quality gates and publication, orchestrated by Dagster."""
+"""Dagster code location of the observatory: assets, asset checks, job and instance, over the observatoire library."""

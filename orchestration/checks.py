@@ -1,4 +1,4 @@
-"""Dagster asset checks running the GX suites of expectations/ through orchestration/qualite.py.
+"""Dagster asset checks running the GX suites of expectations/ through observatoire/quality/suites.py.
 
 - ``validite`` on each raw asset (``raw/<source>``): the source's suite on the files loaded and not yet
   published (this run's files, plus those of a run whose publication was blocked);
@@ -11,9 +11,9 @@ Failures of WARN expectations only give ``passed=False`` with ``AssetCheckSeveri
 blocking (Dagster 1.13 gates downstream steps on blocking checks that fail with severity ERROR only).
 
 The checks need a resource ``entrepot`` with ``warehouse`` (working DuckDB file, opened read-only),
-``published`` (published copy, whose ledger says which files were already published) and ``depot_dir``
-(its parent is the data folder: results go to ``<data>/rapports/qualite/derniere_validation.json``; the
-GX Data Docs of the run, ``<data>/rapports/gx/index.html``, are built from it once the run is over).
+``published`` (published copy, whose ledger says which files were already published) and ``reports_dir``
+(results go to its ``VALIDATION_RESULTS``; the GX Data Docs of the run, its ``DATA_DOCS_DIR``, are built from
+them once the run is over: observatoire/settings.py).
 """
 
 from collections.abc import Callable, Sequence
@@ -31,9 +31,10 @@ from dagster import (
     asset_check,
 )
 
-from .extracts import SOURCES
-from .qualite import Resultat, enregistrer, fichiers_a_valider, reference_date, valider
-from .warehouse import connect
+from observatoire.extracts import SOURCES
+from observatoire.quality.suites import Resultat, files_to_validate, record_results, reference_date, validate
+from observatoire.settings import DATA_DOCS_DIR, SECRET_AUDIT_REPORT
+from observatoire.warehouse import connect
 
 RESOURCE = "entrepot"
 PORTRAITS = ("portrait_departement", "portrait_territoire", "portrait_epci")
@@ -42,11 +43,6 @@ PORTRAITS = ("portrait_departement", "portrait_territoire", "portrait_epci")
 # other's tables but need no such dependency: the three marts come out of the same dbt step, and
 # dependencies between their blocking checks would make a cycle.
 EXTRA_DEPS = {"sne_attributions": [AssetKey(["raw", "sne_demandes"])]}
-
-
-def reports_dir(entrepot) -> Path:
-    """<data>/rapports, the data folder being the parent of the dépôt."""
-    return Path(entrepot.depot_dir).resolve().parent / "rapports"
 
 
 def _run_id(context: AssetCheckExecutionContext) -> str:
@@ -68,8 +64,8 @@ def conclude(context: AssetCheckExecutionContext, controle: str, resultats: Sequ
              **metadata) -> AssetCheckResult:
     """Record the results and turn the worst severity into the check's result."""
     entrepot = getattr(context.resources, RESOURCE)
-    rapports = reports_dir(entrepot)
-    path = enregistrer(rapports, _run_id(context), controle, resultats)
+    rapports = Path(entrepot.reports_dir)
+    path = record_results(rapports, _run_id(context), controle, resultats)
     errors = sum(len(r.echecs("ERROR")) for r in resultats)
     warnings = sum(len(r.echecs("WARN")) for r in resultats)
     report = "\n\n".join(r.rapport() for r in resultats)
@@ -87,7 +83,7 @@ def conclude(context: AssetCheckExecutionContext, controle: str, resultats: Sequ
             "attendus_evalues": sum(len(r.attendus) for r in resultats),
             "duree_s": round(sum(r.duree_s for r in resultats), 2),
             "resultats_json": MetadataValue.path(str(path)),
-            "data_docs": MetadataValue.path(str(rapports / "gx" / "index.html")),
+            "data_docs": MetadataValue.path(str(rapports / DATA_DOCS_DIR / "index.html")),
             **metadata,
         },
     )
@@ -107,12 +103,12 @@ def _validite(source: str) -> AssetChecksDefinition:
         entrepot = getattr(context.resources, RESOURCE)
         con = _open(entrepot)
         try:
-            files = fichiers_a_valider(con, source, entrepot.published)
+            files = files_to_validate(con, source, entrepot.published)
             if not files:  # its published files were validated before their publication
                 return AssetCheckResult(passed=True, description=f"Aucune extraction nouvelle de {source} : rien à "
                                         "valider (les fichiers publiés l'ont été avant leur publication).",
                                         metadata={"resume": "aucune extraction nouvelle", "fichiers_valides": 0})
-            resultat = valider(con, source, files)
+            resultat = validate(con, source, files)
         finally:
             con.close()
         return conclude(context, f"raw/{source}:validite", [resultat],
@@ -136,7 +132,7 @@ def _fraicheur(source: str) -> AssetChecksDefinition:
         reference = reference_date()
         con = _open(entrepot)
         try:
-            resultat = valider(con, f"fraicheur_{source}", reference=reference)
+            resultat = validate(con, f"fraicheur_{source}", reference=reference)
             latest = con.execute("SELECT max(date_extraction) FROM raw.journal_chargements "
                                  "WHERE source = ? AND statut = 'CHARGE'", [source]).fetchone()[0]
         except duckdb.Error:
@@ -162,7 +158,7 @@ def _coherence(mart: str) -> AssetChecksDefinition:
         entrepot = getattr(context.resources, RESOURCE)
         con = _open(entrepot)
         try:
-            resultat = valider(con, mart)
+            resultat = validate(con, mart)
         finally:
             con.close()
         return conclude(context, f"marts/{mart}:coherence", [resultat])
@@ -170,9 +166,8 @@ def _coherence(mart: str) -> AssetChecksDefinition:
     return _check
 
 
-# --- secret statistique: an attacker's audit of the diffusion layer (orchestration/audit_secret.py) ----------
+# --- secret statistique: an attacker's audit of the diffusion layer (observatoire/quality/secret_audit.py) ----------
 SECRET_ASSET = AssetKey(["diffusion", "diffusion_portrait_epci"])
-SECRET_REPORT = "secret_statistique.json"
 
 
 @asset_check(
@@ -186,15 +181,15 @@ SECRET_REPORT = "secret_statistique.json"
                 "que le niveau de protection.",
 )
 def secret_statistique(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    from .audit_secret import auditer, configuration
+    from observatoire.quality.secret_audit import audit_diffusion, configuration
 
     entrepot = getattr(context.resources, RESOURCE)
     con = _open(entrepot)
     try:
-        audit = auditer(con, **configuration())
+        audit = audit_diffusion(con, **configuration())
     finally:
         con.close()
-    path = reports_dir(entrepot) / "qualite" / SECRET_REPORT
+    path = Path(entrepot.reports_dir) / SECRET_AUDIT_REPORT
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(audit.json(_run_id(context)), encoding="utf-8")
     failles = "\n".join(f"- {f.phrase()}" for f in audit.failles[:30])

@@ -35,18 +35,20 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
-from .checks import ASSET_CHECKS
-from .extracts import SOURCES, Source
-from .ingestion import Loader
-from .permissions import exposed_to_others
-from .settings import PROJECT_DIR, dbt_input_files, settings
-from .warehouse import connect, encryption_key, latest_recorded, publish, reset_working_copy
+from observatoire.extracts import SOURCES, Source
+from observatoire.ingestion import raw_schema
+from observatoire.ingestion.loader import Loader
+from observatoire.ingestion.raw_schema import BUILD_JOURNAL
+from observatoire.publication.permissions import exposed_to_others
+from observatoire.settings import PROJECT_DIR, Settings, dbt_input_files, settings
+from observatoire.warehouse import connect, encryption_key, latest_recorded, publish, reset_working_copy
+from orchestration.checks import ASSET_CHECKS
 
 DBT_PROJECT = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 DBT_PROJECT.prepare_if_dev()  # only under `dagster dev`
 
 
-class Entrepot(ConfigurableResource):
+class WarehouseResource(ConfigurableResource):
     """Where the extracts are, the working warehouse, the published copies and the pseudonymisation key."""
 
     depot_dir: str
@@ -55,6 +57,11 @@ class Entrepot(ConfigurableResource):
     reports_dir: str
     diffusion: str = ""
     key_file: str = ""
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> "WarehouseResource":
+        return cls(depot_dir=str(s.depot_dir), warehouse=str(s.warehouse), published=str(s.published),
+                   reports_dir=str(s.reports_dir), diffusion=str(s.diffusion), key_file=str(s.key_file))
 
     def connect(self):
         """The working warehouse, read-write (created from the published one if
@@ -85,7 +92,7 @@ class DepartTravail(Config):
     description="Copie de travail de l'entrepôt publié : chaque actualisation part du dernier état publié "
                 "(écrire, contrôler, publier) ; ce qu'une actualisation bloquée ou interrompue a laissé est écarté.",
 )
-def entrepot_de_travail(config: DepartTravail, entrepot: Entrepot) -> MaterializeResult:
+def entrepot_de_travail(config: DepartTravail, entrepot: WarehouseResource) -> MaterializeResult:
     published = None if config.depuis_zero else Path(entrepot.published)
     reset_working_copy(Path(entrepot.warehouse), published)
     working = Path(entrepot.warehouse)
@@ -99,7 +106,7 @@ EXAMPLES_SHOWN = 3
 @asset_check(asset=entrepot_de_travail, name="acces_extractions", blocking=False,
              description="Avertit quand d'autres utilisateurs de la machine peuvent lire le dossier des extractions, "
                          "une extraction ou la clé de pseudonymisation (n'empêche pas la publication).")
-def acces_extractions(entrepot: Entrepot) -> AssetCheckResult:
+def acces_extractions(entrepot: WarehouseResource) -> AssetCheckResult:
     exposed = exposed_to_others(Path(entrepot.depot_dir), Path(entrepot.key_file))
     if not exposed:
         return AssetCheckResult(passed=True, metadata={"resume": "extractions et clé lisibles par l'équipe seule"})
@@ -119,7 +126,7 @@ def _ingestion_asset(source: Source):
         description=f"{source.label} : chargement des fichiers de depot/{source.name}/ dans raw.{source.name} "
                     f"({source.grain}).",
     )
-    def _load(context: AssetExecutionContext, entrepot: Entrepot) -> MaterializeResult:
+    def _load(context: AssetExecutionContext, entrepot: WarehouseResource) -> MaterializeResult:
         con = entrepot.connect()
         try:
             loader = Loader(con, entrepot.pseudonymisation_key())
@@ -158,20 +165,14 @@ def dbt_project_fingerprint() -> str:
     return digest.hexdigest()
 
 
-BUILD_LEDGER = "raw.journal_constructions"
-
-
 def last_build_fingerprint(con) -> str | None:
     """The dbt project's fingerprint at the warehouse's latest dbt build (None before the first one)."""
-    return latest_recorded(con, BUILD_LEDGER, "empreinte_projet", "construit_le")
+    return latest_recorded(con, BUILD_JOURNAL, "empreinte_projet", "construit_le")
 
 
 def _record_build(con, fingerprint: str, mode: str) -> None:
-    con.execute(f"""CREATE TABLE IF NOT EXISTS {BUILD_LEDGER} (
-        construit_le TIMESTAMP NOT NULL, empreinte_projet VARCHAR NOT NULL, mode VARCHAR NOT NULL)""")
-    con.execute(f"COMMENT ON TABLE {BUILD_LEDGER} IS 'Journal des constructions dbt : date, empreinte du projet, "
-                "mode (complète ou incrémentale)'")
-    con.execute(f"INSERT INTO {BUILD_LEDGER} VALUES (current_localtimestamp(), ?, ?)", [fingerprint, mode])
+    raw_schema.ensure_build_journal(con)
+    con.execute(f"INSERT INTO {BUILD_JOURNAL} VALUES (current_localtimestamp(), ?, ?)", [fingerprint, mode])
 
 
 class DbtCli(DbtCliResource):
@@ -215,7 +216,7 @@ def _what_changed(con, manifest: dict) -> tuple[set[str], bool]:
     """Sources with files loaded since the last dbt build; whether the latest extraction date moved."""
     new_sources = {r[0] for r in con.execute(
         f"SELECT DISTINCT source FROM raw.journal_chargements WHERE statut = 'CHARGE' "
-        f"AND charge_le > (SELECT max(construit_le) FROM {BUILD_LEDGER})").fetchall()}
+        f"AND charge_le > (SELECT max(construit_le) FROM {BUILD_JOURNAL})").fetchall()}
     calendar = next(f'"{n["schema"]}"."{n["alias"]}"' for n in manifest["nodes"].values()
                     if n["name"] == "int_calendrier__annees")
     moved = con.execute(
@@ -234,11 +235,11 @@ def _redelivered(con) -> set[str]:
             ON ancien.source = nouveau.source AND ancien.fichier = nouveau.fichier
                AND ancien.statut = 'CHARGE' AND ancien.charge_le < nouveau.charge_le
         WHERE nouveau.statut = 'CHARGE'
-          AND nouveau.charge_le > (SELECT max(construit_le) FROM {BUILD_LEDGER})""").fetchall()}
+          AND nouveau.charge_le > (SELECT max(construit_le) FROM {BUILD_JOURNAL})""").fetchall()}
 
 
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT)
-def observatoire_dbt(context: AssetExecutionContext, dbt: DbtCli, entrepot: Entrepot):
+def observatoire_dbt(context: AssetExecutionContext, dbt: DbtCli, entrepot: WarehouseResource):
     """Seeds, models and their data tests, in one `dbt build` (the unit tests of the formulas run in `make test`).
 
     When the dbt project changed since the last build, or on the first one, everything is rebuilt
@@ -315,7 +316,7 @@ def _keep_partial_parse(run_target: Path) -> None:
                 "diffusion (data/publie/observatoire_diffusion.duckdb : diffusion, référentiel, fraîcheur ; pour les "
                 "partenaires, le site et le dossier), remplacés atomiquement.",
 )
-def entrepot_publie(entrepot: Entrepot) -> MaterializeResult:
+def entrepot_publie(entrepot: WarehouseResource) -> MaterializeResult:
     path = publish(Path(entrepot.warehouse), Path(entrepot.published), Path(entrepot.diffusion))
     return MaterializeResult(metadata={"chemin": str(path), "taille_octets": path.stat().st_size,
                                        "fichier_diffusion": entrepot.diffusion,
@@ -329,10 +330,10 @@ def entrepot_publie(entrepot: Entrepot) -> MaterializeResult:
     kinds={"pdf", "html"},
     description="Dossier du COTECH (PDF et site HTML) construit depuis le fichier de diffusion.",
 )
-def dossier_cotech(entrepot: Entrepot) -> MaterializeResult:
-    from .dossier import construire
+def dossier_cotech(entrepot: WarehouseResource) -> MaterializeResult:
+    from observatoire.dossier import build
 
-    built = construire(Path(entrepot.diffusion), Path(entrepot.reports_dir))
+    built = build(Path(entrepot.diffusion), Path(entrepot.reports_dir))
     return MaterializeResult(metadata={"pdf": str(built["pdf"]), "html": str(built["html"]),
                                        "duree_s": round(built["duree_s"], 1)})
 
@@ -353,9 +354,7 @@ def build_definitions() -> Definitions:
         asset_checks=[*ASSET_CHECKS, acces_extractions],
         jobs=[actualisation],
         resources={
-            "entrepot": Entrepot(depot_dir=str(s.depot_dir), warehouse=str(s.warehouse), published=str(s.published),
-                                 reports_dir=str(s.reports_dir), diffusion=str(s.diffusion),
-                                 key_file=str(s.key_file)),
+            "entrepot": WarehouseResource.from_settings(s),
             "dbt": DbtCli(project_dir=DBT_PROJECT, profiles_dir=str(PROJECT_DIR),
                                   dbt_executable=str(Path(sys.executable).parent / "dbt"),
                                   target="chiffre" if encryption_key() else None),  # profiles.yml

@@ -38,7 +38,7 @@ class Demo:
         return self.data_dir / "depot"
 
     def observatoire(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "orchestration.cli", *args], env={**self.env, **env},
+        result = subprocess.run([sys.executable, "-m", "observatoire.cli", *args], env={**self.env, **env},
                                 capture_output=True, text=True, timeout=900)
         if check and result.returncode != 0:
             raise AssertionError(f"observatoire {' '.join(args)} a échoué ({result.returncode}) :\n"
@@ -56,7 +56,7 @@ def demo_environment(data_dir: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory) -> Demo:
-    from orchestration.demo import generate
+    from observatoire.demo import generate
 
     reuse = os.environ.get("OBSERVATOIRE_TEST_DEMO")
     if reuse:  # a developer's shortcut: test an already refreshed data folder (no generation, no refresh)

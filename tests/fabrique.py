@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 
-from orchestration.extracts import SOURCES
+from observatoire.extracts import SOURCES
 
 # One valid row per source, by French header (personal columns filled as real extracts are).
 VALID_ROWS = {

@@ -1,14 +1,18 @@
-"""The map of docs/architecture.md (« Where things live ») names every Python module and every model folder."""
+"""The map of docs/architecture.md (« Où vivent les choses ») names every Python module and every model folder;
+orchestration/ is the Dagster code location only, and the library does not depend on it."""
 
+import ast
 import re
 import subprocess
 
-from orchestration.settings import PROJECT_DIR
+from observatoire.settings import PROJECT_DIR
+
+ROOT_PACKAGES = ("observatoire/", "orchestration/")
 
 
 def _section() -> str:
     text = (PROJECT_DIR / "docs" / "architecture.md").read_text(encoding="utf-8")
-    return text.split("## Where things live", 1)[1].split("\n## ", 1)[0]
+    return text.split("## Où vivent les choses", 1)[1].split("\n## ", 1)[0]
 
 
 def _tracked(pattern: str) -> list[str]:
@@ -16,23 +20,43 @@ def _tracked(pattern: str) -> list[str]:
     return out.stdout.split()
 
 
+def _imports(module: str) -> set[str]:
+    tree = ast.parse((PROJECT_DIR / module).read_text(encoding="utf-8"))
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    return names | {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+
+
 def test_every_python_module_and_model_folder_is_on_the_map():
     named = set(re.findall(r"`([^`]+)`", _section()))
     missing = []
     for module in _tracked("*.py"):
         folder = module.rsplit("/", 1)[0] + "/"
-        if module.startswith("tests/") or module == "orchestration/__init__.py":
+        if module.startswith("tests/") or module in {p + "__init__.py" for p in ROOT_PACKAGES}:
             continue
-        # A module is named by its path, or by its own folder (a sub-package), never by orchestration/ alone.
-        if module not in named and (folder == "orchestration/" or folder not in named):
+        # A module is named by its path, or by its own folder (a sub-package), never by a root package alone.
+        if module not in named and (folder in ROOT_PACKAGES or folder not in named):
             missing.append(module)
     for folder in sorted({path.rsplit("/", 1)[0] + "/" for path in _tracked("models/")}):
         if folder not in named:
             missing.append(folder)
-    assert not missing, f"absents de « Where things live » (docs/architecture.md) : {missing}"
+    assert not missing, f"absents de « Où vivent les choses » (docs/architecture.md) : {missing}"
 
 
 def test_the_map_names_no_path_that_does_not_exist():
-    for path in re.findall(r"`((?:orchestration|models|macros|seeds|expectations|reports|tests)/[^`*<]*)`",
-                           _section()):
+    for path in re.findall(r"`((?:observatoire|orchestration|models|macros|seeds|expectations|reports|tests)/"
+                           r"[^`*<]*)`", _section()):
         assert (PROJECT_DIR / path).exists(), f"docs/architecture.md cite {path}, absent du dépôt"
+
+
+def test_orchestration_holds_only_dagster_definitions():
+    for module in _tracked("orchestration/*.py"):
+        if module != "orchestration/__init__.py":
+            assert any(m == "dagster" or m.startswith(("dagster.", "dagster_")) for m in _imports(module)), \
+                f"{module} n'est pas du code Dagster : sa place est dans observatoire/"
+
+
+def test_the_library_does_not_depend_on_the_code_location():
+    for module in _tracked("observatoire/*.py") + _tracked("observatoire/**/*.py"):
+        if module != "observatoire/cli.py":  # it runs the job
+            assert not any(m.startswith("orchestration") for m in _imports(module)), \
+                f"{module} importe orchestration/ : la bibliothèque ne dépend pas du code Dagster"

@@ -19,9 +19,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import diffusion_file, permissions, rapport_qualite, warehouse
-from orchestration.settings import SEEDS_DIR
-from orchestration.warehouse import publish, reset_working_copy
+from observatoire import warehouse
+from observatoire.publication import diffusion_file, permissions
+from observatoire.quality import report as quality_report
+from observatoire.settings import SEEDS_DIR
+from observatoire.warehouse import publish, reset_working_copy
 
 FILE_NAME = "fsl_2024-05_extrait_2024-06-05.csv"
 ALLOWED_SCHEMAS = {"diffusion", "referentiel", "publication"}
@@ -211,7 +213,7 @@ def test_an_unknown_group_is_a_clear_french_error(layout, monkeypatch):
 def test_the_refresh_stops_at_once_on_an_unknown_group(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OBSERVATOIRE_")}
     env.update(OBSERVATOIRE_DATA=str(tmp_path), OBSERVATOIRE_CLE_PSEUDO="cle", OBSERVATOIRE_GROUPE="pas-un-groupe")
-    result = subprocess.run([sys.executable, "-m", "orchestration.cli", "actualiser"], env=env, capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "observatoire.cli", "actualiser"], env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 2
     assert "Le groupe « pas-un-groupe » (variable OBSERVATOIRE_GROUPE) n'existe pas" in result.stderr
@@ -240,13 +242,13 @@ def test_extracts_and_key_readable_by_others_are_reported(tmp_path):
 
 
 def test_the_access_warning_is_a_warning_of_the_quality_report(tmp_path):
-    warning = rapport_qualite.Controle(cible=rapport_qualite.CIBLE_ACCES, nom="acces_extractions", reussi=False,
+    warning = quality_report.Controle(cible=quality_report.CIBLE_ACCES, nom="acces_extractions", reussi=False,
                                        severite="WARN", resume="1 élément(s) lisible(s) par les autres utilisateurs")
-    report = rapport_qualite.construire(tmp_path / "absent.duckdb", datetime(2024, 7, 1), True,
+    report = quality_report.build(tmp_path / "absent.duckdb", datetime(2024, 7, 1), True,
                                         tmp_path / "publie.duckdb", [warning])
     assert report.bilan() == (0, 1, 0)
-    assert "Protection des fichiers (avertissement) : 1 élément(s) lisible(s)" in rapport_qualite.texte(report)
-    html = rapport_qualite.ecrire_html(report, tmp_path / "qualite.html").read_text(encoding="utf-8")
+    assert "Protection des fichiers (avertissement) : 1 élément(s) lisible(s)" in quality_report.texte(report)
+    html = quality_report.write_html(report, tmp_path / "qualite.html").read_text(encoding="utf-8")
     assert "Protection des fichiers" in html and "Entrepôt publié" in html
 
 

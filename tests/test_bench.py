@@ -1,4 +1,4 @@
-"""The benchmark's harness (orchestration/bench.py): what it measures and how it reports. No timing is asserted
+"""The benchmark's harness (observatoire/bench.py): what it measures and how it reports. No timing is asserted
 here: timings live in docs/benchmarks.md."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from orchestration import bench
+from observatoire import bench
 
 
 @pytest.mark.parametrize("step, stage", [
@@ -75,7 +75,7 @@ def test_the_page_keeps_its_hand_written_analysis(tmp_path):
 def test_the_benchmark_depot_is_one_the_loader_reads(tmp_path):
     """The loader refuses symbolic links leading out of its dépôt: the benchmark's dépôt holds real files (hard
     links to the cached extracts), all but the excluded one."""
-    from orchestration.ingestion import outside_depot
+    from observatoire.ingestion.loader import outside_depot
 
     cache = tmp_path / "cache" / "depot"
     files = [cache / "fsl" / "fsl_2024-01_extrait_2024-02-05.csv", cache / "fsl" / "fsl_2024-02_extrait_2024-03-05.csv"]

@@ -22,9 +22,9 @@ import openpyxl
 import pytest
 import yaml
 
-from orchestration.extracts import SOURCES, normalise_header
-from orchestration.ingestion import Loader, load_all
-from orchestration.warehouse import connect
+from observatoire.extracts import SOURCES, normalise_header
+from observatoire.ingestion.loader import Loader, load_all
+from observatoire.warehouse import connect
 from tests.conftest import Demo, demo_environment
 from tests.corpus.fabriquer import CAS as FABRIQUES
 from tests.corpus.fabriquer import fabriquer
@@ -158,16 +158,16 @@ def test_case(name, tmp_path):
 @pytest.mark.parametrize("name", _cases("fraicheur"))
 def test_freshness(name, tmp_path):
     try:
-        from orchestration.qualite import fraicheur
+        from observatoire.quality.suites import freshness
     except ImportError:
-        pytest.skip("fraîcheur : orchestration.qualite absent")
+        pytest.skip("fraîcheur : observatoire.quality.suites absent")
     case = CAS[name]
     folder = _drop(tmp_path / "depot", name)
     con = connect(tmp_path / "entrepot.duckdb")
     try:
         Loader(con, KEY).load_source(SOURCES[case["source"]], folder)
         for check in case["fraicheur"]:
-            [result] = fraicheur(con, check["aujourdhui"], [case["source"]])
+            [result] = freshness(con, check["aujourdhui"], [case["source"]])
             report = result.rapport()
             assert result.severite == check["severite"], report
             for fragment in check["message"]:
@@ -274,7 +274,7 @@ def _refused_cases() -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def published_demo(tmp_path_factory) -> Demo:
     """The small demo, refreshed and published once for the module."""
-    from orchestration.demo import generate
+    from observatoire.demo import generate
 
     data = tmp_path_factory.mktemp("demo_publiee") / "data"
     rows = generate(data / "depot", progress=False, **SMALL_DEMO)

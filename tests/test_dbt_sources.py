@@ -2,11 +2,12 @@
 
 import dataclasses
 
-from orchestration import dbt_sources, extracts
+from observatoire import extracts
+from observatoire.generators import dbt_sources
 
 
 def test_the_sources_files_are_what_extracts_py_gives():
-    assert dbt_sources.main(["--check"]) == 0, "lancer python -m orchestration.dbt_sources"
+    assert dbt_sources.main(["--check"]) == 0, "lancer python -m observatoire.generators.dbt_sources"
 
 
 def test_a_description_changed_in_extracts_py_makes_the_check_fail_naming_the_file(monkeypatch, capsys):
@@ -17,7 +18,7 @@ def test_a_description_changed_in_extracts_py_makes_the_check_fail_naming_the_fi
     monkeypatch.setitem(dbt_sources.SOURCES, "pppi", changed)
     assert dbt_sources.outdated() == [dbt_sources.path_of("pppi")]
     assert dbt_sources.main(["--check"]) == 1
-    assert "models/staging/pppi/_pppi__sources.yml : diffère de orchestration/extracts.py" in capsys.readouterr().err
+    assert "models/staging/pppi/_pppi__sources.yml : diffère de observatoire/extracts.py" in capsys.readouterr().err
     assert "Nouvelle description (texte brut)" in dbt_sources.render("pppi")
 
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.settings import PROJECT_DIR
+from observatoire.settings import PROJECT_DIR
 
 
 def test_dbt_unit_tests_pass(demo, tmp_path):

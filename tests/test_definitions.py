@@ -9,8 +9,8 @@ from pathlib import Path
 
 from dagster import AssetKey
 
-from orchestration.cli import ensure_dbt_manifest
-from orchestration.extracts import SOURCES
+from observatoire.cli import ensure_dbt_manifest
+from observatoire.extracts import SOURCES
 
 
 def test_job_chains_ingestion_dbt_and_publication():
@@ -35,8 +35,8 @@ def test_the_dbt_resource_skips_only_what_a_refresh_does_not_use():
     ensure_dbt_manifest()
     from dagster_dbt import DbtCliResource
 
+    from observatoire.settings import PROJECT_DIR
     from orchestration.definitions import DBT_PROJECT, DbtCli
-    from orchestration.settings import PROJECT_DIR
 
     # The private members DbtCli overrides still exist in the pinned dagster-dbt...
     assert isinstance(DbtCliResource.__dict__["_cli_version"], cached_property)

@@ -1,5 +1,5 @@
-"""Tests of the demo extract generator (orchestration/demo): files, contract, determinism, realism rules and
-the calibration on annex 4 (recomputed from the written files with DuckDB, orchestration/demo/indicators.py).
+"""Tests of the demo extract generator (observatoire/demo/): files, contract, determinism, realism rules and
+the calibration on annex 4 (recomputed from the written files with DuckDB, observatoire/demo/indicators.py).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.demo import calibration as cal
-from orchestration.demo import generate, indicators
-from orchestration.demo.common import codes
-from orchestration.extracts import SOURCES, extraction_date
-from orchestration.settings import GEOGRAPHY_DIR
+from observatoire.demo import calibration as cal
+from observatoire.demo import generate, indicators
+from observatoire.demo.common import codes
+from observatoire.extracts import SOURCES, extraction_date
+from observatoire.settings import GEOGRAPHY_DIR
 
 SMALL = {"echelle": 0.03, "graine": 7, "jusqua": "2023-06"}
 MONTHLY = ("fsl", "sne_demandes", "sne_attributions")
@@ -115,7 +115,7 @@ def test_dalo_xlsx_from_2023_and_readable(small):
     assert xlsx
     header, _ = read_rows(xlsx[0])
     assert header == [c.header for c in SOURCES["dalo"].columns]
-    from orchestration.warehouse import connect, load_extension
+    from observatoire.warehouse import connect, load_extension
 
     con = connect()
     load_extension(con, "excel")
@@ -322,8 +322,8 @@ def test_pppi_consistency(rows):
 def test_project_ingestion_loads_demo_files_without_rejects(small, tmp_path):
     """The files go through the real ingestion (structure checks, decoding, xlsx, Windows-1252) untouched."""
     try:
-        from orchestration import ingestion
-        from orchestration.warehouse import connect
+        from observatoire.ingestion import loader
+        from observatoire.warehouse import connect
 
         con = connect(tmp_path / "w.duckdb")
     except Exception as e:  # ingestion or DuckDB extensions not available in this checkout
@@ -341,7 +341,7 @@ def test_project_ingestion_loads_demo_files_without_rejects(small, tmp_path):
         for f in chosen:
             (sample / source).mkdir(parents=True, exist_ok=True)
             (sample / source / f.name).write_bytes(f.read_bytes())
-    results = ingestion.load_all(con, sample, b"0" * 32)
+    results = loader.load_all(con, sample, b"0" * 32)
     for source, loaded in results.items():
         assert loaded, source
         for r in loaded:
@@ -411,8 +411,8 @@ def test_default_period_writes_no_extract_dated_after_today(tmp_path):
                          + [date(2026, 10, d) for d in (9, 10, 14, 15)] + [date(2027, 1, 1)])
 def test_default_period_is_the_last_month_extracted_by_today(today):
     """On any day, the default last month writes nothing dated after today, and the month after it would."""
-    from orchestration.demo.generator import MODULES, last_month_extracted_by
-    from orchestration.demo.periods import FIRST_MONTH
+    from observatoire.demo.generator import MODULES, last_month_extracted_by
+    from observatoire.demo.periods import FIRST_MONTH
 
     def planned(last: int) -> list[date]:
         return [date(*map(int, EXTRACTED.search(spec.name).groups()))

@@ -1,4 +1,4 @@
-"""The extract specifications (docs/sources/*.md) and the code-list seeds agree with orchestration/extracts.py."""
+"""The extract specifications (docs/sources/*.md) and the code-list seeds agree with observatoire/extracts.py."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orchestration import docs_sources
-from orchestration.extracts import SOURCES, Source
-from orchestration.settings import NOMENCLATURES_DIR, SEEDS_DIR
+from observatoire.extracts import SOURCES, Source
+from observatoire.generators import docs_sources
+from observatoire.settings import NOMENCLATURES_DIR, SEEDS_DIR
 
 DATE_FORMAT = "%d/%m/%Y"  # the producers' format, as the specification pages state it
 BOOLEAN_VALUES = ("O", "N")
@@ -84,7 +84,7 @@ def test_every_source_has_its_page(name: str) -> None:
 
 def test_pages_are_up_to_date() -> None:
     stale = docs_sources.outdated()
-    assert not stale, f"pages à régénérer (python -m orchestration.docs_sources) : {stale}"
+    assert not stale, f"pages à régénérer (python -m observatoire.generators.docs_sources) : {stale}"
 
 
 @pytest.mark.parametrize("name", SOURCE_IDS)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.dossier import construire
-from orchestration.dossier.donnees import RelationInterdite, verifier_requete
-from orchestration.dossier.formats import date_fr, nombre, pourcentage
+from observatoire.dossier import build
+from observatoire.dossier.donnees import RelationInterdite, verifier_requete
+from observatoire.dossier.formats import date_fr, nombre, pourcentage
 
 TERRITOIRES = ["Arrageois", "Artois", "Audomarois", "Boulonnais", "Calaisis", "Lens-Hénin", "Montreuillois",
                "Ternois"]
@@ -22,7 +22,7 @@ JOUR = dt.date(2024, 7, 15)
 
 @pytest.fixture(scope="module")
 def dossier(demo, tmp_path_factory) -> dict:
-    return construire(demo.diffusion, tmp_path_factory.mktemp("rapports"), JOUR)
+    return build(demo.diffusion, tmp_path_factory.mktemp("rapports"), JOUR)
 
 
 def test_french_formats():

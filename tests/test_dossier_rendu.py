@@ -31,8 +31,8 @@ import numpy as np
 import pytest
 import yaml
 
-from orchestration.dossier import construire
-from orchestration.dossier.contenu import MOTIFS_DALO
+from observatoire.dossier import build
+from observatoire.dossier.contenu import MOTIFS_DALO
 
 ROOT = Path(__file__).resolve().parents[1]
 JOUR = dt.date(2024, 7, 15)
@@ -162,7 +162,7 @@ def publie(demo) -> Publie:
 @pytest.fixture(scope="module")
 def dossier(demo, tmp_path_factory) -> dict:
     """The dossier built by the current code from the demo's published file (what the refresh writes)."""
-    return construire(demo.diffusion, tmp_path_factory.mktemp("rapports"), JOUR)
+    return build(demo.diffusion, tmp_path_factory.mktemp("rapports"), JOUR)
 
 
 def _valeur(texte: str) -> float:

@@ -26,8 +26,8 @@ import duckdb
 import pytest
 import yaml
 
-from orchestration import site_evidence
-from orchestration.settings import PROJECT_DIR
+from observatoire.publication import evidence_site
+from observatoire.settings import PROJECT_DIR
 
 REPORTS = PROJECT_DIR / "reports"
 PAGES = REPORTS / "pages"
@@ -263,7 +263,7 @@ def _closed_port() -> int:
 
 def test_unreachable_extension_repository_fails_fast_in_french():
     start = time.monotonic()
-    message = site_evidence.verifier_depot_extensions(f"http://127.0.0.1:{_closed_port()}", delai=2)
+    message = evidence_site.check_extension_repository(f"http://127.0.0.1:{_closed_port()}", delai=2)
     assert time.monotonic() - start < 5
     assert message and "injoignable" in message and "make reports-site" in message
 
@@ -273,9 +273,9 @@ def test_silent_extension_repository_times_out(monkeypatch):
     def never(*args, **kwargs):
         time.sleep(30)
         raise TimeoutError("timed out")  # what a real socket ends with (the thread outlives the test)
-    monkeypatch.setattr(site_evidence.urllib.request, "urlopen", never)
+    monkeypatch.setattr(evidence_site.urllib.request, "urlopen", never)
     start = time.monotonic()
-    message = site_evidence.verifier_depot_extensions("https://extensions.duckdb.org", delai=1)
+    message = evidence_site.check_extension_repository("https://extensions.duckdb.org", delai=1)
     assert time.monotonic() - start < 3
     assert "pas de réponse en 1 s" in message
 
@@ -283,17 +283,17 @@ def test_silent_extension_repository_times_out(monkeypatch):
 def test_reports_site_stops_before_npm_when_unreachable(tmp_path, monkeypatch, capsys):
     publie = tmp_path / "observatoire.duckdb"
     publie.write_bytes(b"")
-    monkeypatch.setattr(site_evidence, "verifier_depot_extensions", lambda *a, **k: "dépôt injoignable")
-    monkeypatch.setattr(site_evidence.subprocess, "run", lambda *a, **k: pytest.fail("npm lancé quand même"))
-    monkeypatch.setattr(site_evidence.shutil, "which", lambda name: "/usr/bin/npm")
-    assert site_evidence.construire(publie) == 1
+    monkeypatch.setattr(evidence_site, "check_extension_repository", lambda *a, **k: "dépôt injoignable")
+    monkeypatch.setattr(evidence_site.subprocess, "run", lambda *a, **k: pytest.fail("npm lancé quand même"))
+    monkeypatch.setattr(evidence_site.shutil, "which", lambda name: "/usr/bin/npm")
+    assert evidence_site.build(publie) == 1
     assert "dépôt injoignable" in capsys.readouterr().err
 
 
 def test_diffusion_path_given_relative_to_the_source_folder(tmp_path):
     """Evidence's DuckDB connector joins `filename` to the source folder: the path must lead back to the file."""
     publie = tmp_path / "publie" / "observatoire_diffusion.duckdb"
-    env = site_evidence.environnement_evidence(publie)
+    env = evidence_site.environnement_evidence(publie)
     relative = env["EVIDENCE_SOURCE__observatoire__filename"]
     assert (SOURCES / "observatoire" / relative).resolve() == publie.resolve()
     assert env["SEND_ANONYMOUS_USAGE_STATS"] == "no"

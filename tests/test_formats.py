@@ -25,10 +25,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.extracts import FSL
-from orchestration.ingestion import Loader
-from orchestration.settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR, PROJECT_DIR
-from orchestration.warehouse import connect
+from observatoire.extracts import FSL
+from observatoire.ingestion.loader import Loader
+from observatoire.settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR, PROJECT_DIR
+from observatoire.warehouse import connect
 from tests.fabrique import fsl_row, write_csv
 
 KEY = b"cle-de-test-formats"

@@ -1,7 +1,7 @@
 """Geography seeds (seeds/geographie): annexe-4 counts, merger table, and the regeneration command.
 
 Everything here reads committed files or small fake package files: no network. The one test that rebuilds
-the real seeds uses the npm cache filled by `python -m orchestration.geographie` and skips without it.
+the real seeds uses the npm cache filled by `python -m observatoire.geography` and skips without it.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration import geographie
-from orchestration.geographie import (
+from observatoire import geography
+from observatoire.geography import (
     EPCI_TERRITOIRE,
     GEOJSON_COMMUNES_ENV,
     PACKAGE,
@@ -25,7 +25,7 @@ from orchestration.geographie import (
     SEED_COLUMNS,
     WGS84_A,
     WGS84_E2,
-    GeographieError,
+    GeographyError,
     Millesime,
     Superficies,
     build_tables,
@@ -38,7 +38,7 @@ from orchestration.geographie import (
     regenerate,
     ring_area_m2,
 )
-from orchestration.settings import GEOGRAPHY_DIR
+from observatoire.settings import GEOGRAPHY_DIR
 
 # IGN Admin Express COG 2018 boundaries (shared reference data, outside the repository): the same lookup as
 # the regeneration, $OBSERVATOIRE_GEOJSON_COMMUNES or /work/shared/reference/geo/communes-62-pas-de-calais.geojson.
@@ -291,7 +291,7 @@ def test_regenerate_from_npm_cache_reproduces_committed_seeds(tmp_path):
     if missing:
         pytest.skip(
             f"cache npm absent pour {PACKAGE} {', '.join(missing)} dans {cache_dir} : "
-            "lancer `python -m orchestration.geographie` une fois (réseau npm requis)"
+            "lancer `python -m observatoire.geography` une fois (réseau npm requis)"
         )
     for name in ("commune_territoire", "communes"):  # communes.csv: areas kept if the geojson is missing
         shutil.copy(GEOGRAPHY_DIR / f"{name}.csv", tmp_path / f"{name}.csv")
@@ -419,7 +419,7 @@ def _fake_geojson(path: Path) -> dict[str, float]:
 def test_manual_edits_survive_regeneration(tmp_path, monkeypatch):
     """A full regenerate() over a fake npm cache: an edited territory is kept, merged communes are dropped."""
     cache_dir = _fake_cache(tmp_path)
-    monkeypatch.setattr(geographie.shutil, "which", lambda _: pytest.fail("npm ne doit pas être appelé"))
+    monkeypatch.setattr(geography.shutil, "which", lambda _: pytest.fail("npm ne doit pas être appelé"))
     areas = _fake_geojson(tmp_path / "communes.geojson")
     monkeypatch.setenv(GEOJSON_COMMUNES_ENV, str(tmp_path / "communes.geojson"))
 
@@ -499,14 +499,14 @@ def test_superficie_missing_everywhere_is_an_error(tmp_path, monkeypatch, commun
     if communes_csv is not None:
         (seeds_dir / "communes.csv").write_text(communes_csv, encoding="utf-8")
     before = {p.name: p.read_bytes() for p in seeds_dir.iterdir()}
-    with pytest.raises(GeographieError, match=expected):
+    with pytest.raises(GeographyError, match=expected):
         regenerate(seeds_dir, cache_dir)
     assert {p.name: p.read_bytes() for p in seeds_dir.iterdir()} == before
 
 
 def test_geojson_code_without_correspondance_is_an_error():
     superficies = Superficies(km2={**FAKE_KM2, "62777": 1.0}, origine="test", calculees=True)
-    with pytest.raises(GeographieError, match="1 codes communes sans correspondance .*62777"):
+    with pytest.raises(GeographyError, match="1 codes communes sans correspondance .*62777"):
         build_tables(_millesimes(), superficies=superficies)
 
 
@@ -522,12 +522,12 @@ def test_geojson_code_without_correspondance_is_an_error():
 def test_bad_mapping_file_is_reported_in_french(tmp_path, content, expected):
     path = tmp_path / "commune_territoire.csv"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(GeographieError, match=expected):
+    with pytest.raises(GeographyError, match=expected):
         read_mapping(path)
 
 
 def test_unresolvable_code_is_an_error():
     orphan = _commune("62999", "Orpheline", population=None, type_="commune-deleguee", chefLieu="62888")
     millesimes = [Millesime(2026, "6.0.0", [*NEW_COMMUNES, orphan], NEW_EPCI, ARRONDISSEMENTS)]
-    with pytest.raises(GeographieError, match="62999 .Orpheline. ne se rattache à aucune commune"):
+    with pytest.raises(GeographyError, match="62999 .Orpheline. ne se rattache à aucune commune"):
         build_tables(millesimes, superficies=FAKE_SUPERFICIES)

@@ -11,9 +11,9 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.extracts import SNE_ATTRIBUTIONS
-from orchestration.ingestion import Loader
-from orchestration.warehouse import connect, load_extension
+from observatoire.extracts import SNE_ATTRIBUTIONS
+from observatoire.ingestion.loader import Loader
+from observatoire.warehouse import connect, load_extension
 from tests.corpus.fabriquer import lignes
 from tests.fabrique import write_csv
 

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from conftest import DEMO_SCALE, DEMO_SEED, DEMO_UNTIL, Demo, demo_environment
 
-from orchestration.demo import generate
-from orchestration.extracts import SOURCES
+from observatoire.demo import generate
+from observatoire.extracts import SOURCES
 
 NEXT_MONTH = "2024-07"
 REFERENCE = "2024-08-20"  # freshness judged after the new month's extracts

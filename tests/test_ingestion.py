@@ -7,9 +7,10 @@ import hmac
 
 import pytest
 
-from orchestration.extracts import SOURCES
-from orchestration.ingestion import Loader, detect_encoding
-from orchestration.warehouse import connect
+from observatoire.extracts import SOURCES
+from observatoire.ingestion.loader import Loader
+from observatoire.ingestion.reading import detect_encoding
+from observatoire.warehouse import connect
 from tests.fabrique import VALID_ROWS, fsl_row, write_csv, write_xlsx
 
 KEY = b"cle-de-test"
@@ -63,7 +64,7 @@ def test_same_file_twice_loads_nothing_twice(warehouse, tmp_path):
 def test_an_unchanged_file_is_not_read_again_and_a_rewritten_one_is(warehouse, tmp_path, monkeypatch):
     import os
 
-    import orchestration.ingestion as ingestion
+    import observatoire.ingestion.loader as ingestion
 
     path = write_csv(tmp_path / "fsl" / NAME, [fsl_row()])
     load(warehouse, tmp_path)

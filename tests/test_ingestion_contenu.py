@@ -11,9 +11,10 @@ import zipfile
 
 import pytest
 
-from orchestration.extracts import SOURCES
-from orchestration.ingestion import MAX_COPIED_VALUE, MAX_LINE_BYTES
-from orchestration.warehouse import connect
+from observatoire.extracts import SOURCES
+from observatoire.ingestion.reading import MAX_LINE_BYTES
+from observatoire.ingestion.row_checks import MAX_COPIED_VALUE
+from observatoire.warehouse import connect
 from tests.fabrique import VALID_ROWS, fsl_row, workbook, write_xlsx
 from tests.test_corpus import ENGLISH  # DuckDB's English words, which must never reach a user
 from tests.test_ingestion import NAME, load

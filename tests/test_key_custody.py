@@ -13,10 +13,10 @@ import pytest
 from conftest import KEY as DEMO_KEY
 from conftest import Demo, demo_environment
 
-from orchestration import key_custody
-from orchestration.extracts import FSL
-from orchestration.ingestion import Loader
-from orchestration.warehouse import connect
+from observatoire.extracts import FSL
+from observatoire.ingestion import key_custody
+from observatoire.ingestion.loader import Loader
+from observatoire.warehouse import connect
 from tests.fabrique import fsl_row, write_csv
 
 NEW_KEY = "une-toute-nouvelle-cle-de-pseudonymisation"

@@ -18,9 +18,9 @@ import pytest
 from conftest import KEY as DEMO_KEY
 from conftest import Demo, demo_environment
 
-from orchestration import rapport_qualite
-from orchestration.extracts import SOURCES
-from orchestration.ingestion import Loader
+from observatoire.extracts import SOURCES
+from observatoire.ingestion.loader import Loader
+from observatoire.quality import report as quality_report
 from tests import test_ingestion
 from tests.fabrique import fsl_row, write_csv
 
@@ -133,7 +133,7 @@ def test_content_changed_with_size_and_mtime_restored_is_seen(warehouse, tmp_pat
 
 
 def test_an_untouched_dépôt_is_not_read_again(warehouse, tmp_path, monkeypatch):
-    import orchestration.ingestion as ingestion
+    import observatoire.ingestion.loader as ingestion
 
     write_csv(tmp_path / "fsl" / NAME, rows(2))
     load(warehouse, tmp_path)
@@ -204,11 +204,11 @@ def test_a_sub_directory_is_reported_as_ignored(warehouse, tmp_path):
     write_csv(tmp_path / "depot" / "fsl" / NAME, rows(1))
     results = load(warehouse, tmp_path / "depot")
     assert [r.fichier for r in results] == [NAME]
-    report = rapport_qualite.construire(tmp_path / "absent.duckdb", datetime(2024, 4, 6), True,
+    report = quality_report.build(tmp_path / "absent.duckdb", datetime(2024, 4, 6), True,
                                         tmp_path / "publie.duckdb", [], depot=tmp_path / "depot")
-    text = rapport_qualite.texte(report)
+    text = quality_report.texte(report)
     assert "archives/ : sous-dossier ignoré" in text
-    page = rapport_qualite.ecrire_html(report, tmp_path / "qualite.html").read_text(encoding="utf-8")
+    page = quality_report.write_html(report, tmp_path / "qualite.html").read_text(encoding="utf-8")
     assert "archives/ : sous-dossier ignoré" in page
 
 

@@ -7,7 +7,7 @@ import csv
 import duckdb
 import pytest
 
-from orchestration.settings import SEEDS_DIR
+from observatoire.settings import SEEDS_DIR
 
 THEMES = ["sne_indicateurs", "dalo_indicateurs", "fsl_indicateurs", "ccapex_indicateurs"]
 NOT_ADDITIVE = {"nb_communes", "nb_epci", "nb_recours_departement", "nb_communes_secret_producteur"}

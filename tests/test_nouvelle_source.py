@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import PROJECT_DIR
+from observatoire.settings import PROJECT_DIR
 from tests.conftest import Demo, demo_environment
 from tests.test_corpus import SMALL_DEMO, SMALL_DEMO_REFERENCE
 
@@ -39,7 +39,7 @@ SOURCES[ESSAI.name] = ESSAI
 
 SUITE = '''"""Suite of the fake source: the rules of its specification only."""
 
-from orchestration.extracts import SOURCES
+from observatoire.extracts import SOURCES
 
 from .commun import rows_sql, source_suite
 
@@ -79,7 +79,7 @@ def _copy_project(target: Path) -> None:
 
 
 def _declare(project: Path) -> None:
-    with open(project / "orchestration" / "extracts.py", "a", encoding="utf-8") as f:
+    with open(project / "observatoire" / "extracts.py", "a", encoding="utf-8") as f:
         f.write(DECLARATION)
     (project / "expectations" / "essai.py").write_text(SUITE, encoding="utf-8")
     freshness = project / "expectations" / "fraicheur.yml"
@@ -90,7 +90,7 @@ def _declare(project: Path) -> None:
 
 
 def test_a_source_declared_once_is_loaded_staged_checked_and_listed(tmp_path):
-    from orchestration.demo import generate
+    from observatoire.demo import generate
 
     project = tmp_path / "projet"
     _copy_project(project)
@@ -103,9 +103,9 @@ def test_a_source_declared_once_is_loaded_staged_checked_and_listed(tmp_path):
     # The generated files: stale until written, then up to date.
     env = demo_environment(tmp_path / "data") | {"PYTHONPATH": str(project),
                                                  "OBSERVATOIRE_DATE_REFERENCE": SMALL_DEMO_REFERENCE}
-    assert run("orchestration.dbt_sources", "--check", env=env).returncode == 1
-    assert run("orchestration.dbt_sources", env=env).returncode == 0
-    assert run("orchestration.dbt_sources", "--check", env=env).returncode == 0
+    assert run("observatoire.generators.dbt_sources", "--check", env=env).returncode == 1
+    assert run("observatoire.generators.dbt_sources", env=env).returncode == 0
+    assert run("observatoire.generators.dbt_sources", "--check", env=env).returncode == 0
     assert (project / "models" / "staging" / "essai" / "_essai__sources.yml").exists()
 
     data = tmp_path / "data"
@@ -113,7 +113,7 @@ def test_a_source_declared_once_is_loaded_staged_checked_and_listed(tmp_path):
     (data / "depot" / "essai").mkdir()
     (data / "depot" / "essai" / "essai_2019-12_extrait_2020-01-06.csv").write_text(EXTRACT, encoding="utf-8")
     demo = Demo(data, env, {})
-    result = run("orchestration.cli", "actualiser", env=env)
+    result = run("observatoire.cli", "actualiser", env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "essai" in result.stdout  # listed in the quality report
 

@@ -8,8 +8,8 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.extracts import SOURCES
-from orchestration.ingestion import detect_encoding
+from observatoire.extracts import SOURCES
+from observatoire.ingestion.reading import detect_encoding
 
 
 def published(demo):

@@ -74,7 +74,7 @@ def test_killing_the_refresh_leaves_the_published_file_unchanged(demo, moment):
         "ingestion": lambda: _started_since((demo.data_dir / "entrepot", "*.duckdb"), started),  # working copy
         "dbt": lambda: "Construction dbt" in _log_since(demo, started),  # nothing new: dbt itself not started
     }[moment]
-    process = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "actualiser"], env=demo.env,
+    process = subprocess.Popen([sys.executable, "-m", "observatoire.cli", "actualiser"], env=demo.env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     while not reached():
         assert process.poll() is None, f"the refresh ended before reaching {moment}"

@@ -1,4 +1,4 @@
-"""GX suites (expectations/), their runner (orchestration/qualite.py) and the Dagster asset checks
+"""GX suites (expectations/), their runner (observatoire/quality/suites.py) and the Dagster asset checks
 (orchestration/checks.py), on tiny DuckDB warehouses built here; then every suite on the demo warehouse."""
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from dagster import (
 
 from expectations import PORTRAIT_SUITES, SOURCE_SUITES, SUITES, freshness_rules, freshness_suite
 from expectations.commun import ERROR, WARN
-from orchestration import formats
+from observatoire import formats
+from observatoire.extracts import SOURCES
+from observatoire.quality.data_docs import publish_data_docs
+from observatoire.quality.precheck import _may_fail, precheck
+from observatoire.quality.suites import Resultat, files_to_validate, freshness, validate
 from orchestration.checks import ASSET_CHECKS
-from orchestration.data_docs import publier_data_docs
-from orchestration.extracts import SOURCES
-from orchestration.precheck import _may_fail, precheck
-from orchestration.qualite import Resultat, fichiers_a_valider, fraicheur, valider
 
 LOADED_AT = datetime(2024, 7, 10, 8, 0, 0)
 
@@ -127,7 +127,7 @@ def failures(resultat: Resultat) -> dict[str, str]:
 def run(warehouse: Warehouse, source: str, files: list[str]) -> Resultat:
     con = warehouse.connect()
     try:
-        return valider(con, source, files)
+        return validate(con, source, files)
     finally:
         con.close()
 
@@ -206,7 +206,7 @@ def test_every_data_row_expectation_is_prechecked_in_duckdb():
 
 
 def _without_precheck(monkeypatch, warehouse, source, files) -> Resultat:
-    monkeypatch.setattr("orchestration.qualite.precheck", lambda sql, expectations: None)
+    monkeypatch.setattr("observatoire.quality.suites.precheck", lambda sql, expectations: None)
     try:
         return run(warehouse, source, files)
     finally:
@@ -334,8 +334,8 @@ def test_only_files_not_yet_published_are_validated(tmp_path, warehouse):
     shutil.copy(warehouse.path, published)
     new = warehouse.add_file("fsl", date(2024, 7, 5), [clean_row("fsl", 2)])
     con = warehouse.connect()
-    assert fichiers_a_valider(con, "fsl", published) == [new]
-    assert fichiers_a_valider(con, "fsl", tmp_path / "absent.duckdb") == [old, new]
+    assert files_to_validate(con, "fsl", published) == [new]
+    assert files_to_validate(con, "fsl", tmp_path / "absent.duckdb") == [old, new]
     con.close()
 
 
@@ -349,14 +349,14 @@ def test_only_files_not_yet_published_are_validated(tmp_path, warehouse):
 def test_freshness(warehouse, today, severity):
     warehouse.add_file("fsl", date(2024, 7, 5), [clean_row("fsl", 1)])
     con = warehouse.connect()
-    (resultat,) = fraicheur(con, today, ["fsl"])
+    (resultat,) = freshness(con, today, ["fsl"])
     con.close()
     assert resultat.severite == severity, resultat.rapport()
 
 
 def test_freshness_of_a_source_never_loaded_is_an_error(warehouse):
     con = warehouse.connect()
-    results = {r.suite: r for r in fraicheur(con, date(2024, 7, 20))}
+    results = {r.suite: r for r in freshness(con, date(2024, 7, 20))}
     con.close()
     assert set(results) == {f"fraicheur_{s}" for s in SOURCES}
     assert all(r.severite == "ERROR" for r in results.values())
@@ -391,7 +391,7 @@ def test_clean_portraits_pass(warehouse):
     portraits(warehouse)
     con = warehouse.connect()
     for mart in PORTRAIT_SUITES:
-        resultat = valider(con, mart)
+        resultat = validate(con, mart)
         assert resultat.succes, resultat.rapport()
     con.close()
 
@@ -405,7 +405,7 @@ def test_clean_portraits_pass(warehouse):
 def test_portrait_violations_are_errors(warehouse, change, mart, description):
     portraits(warehouse, **change)
     con = warehouse.connect()
-    resultat = valider(con, mart)
+    resultat = validate(con, mart)
     con.close()
     assert resultat.severite == "ERROR"
     assert any(description in d and s == "ERROR" for d, s in failures(resultat).items()), resultat.rapport()
@@ -415,49 +415,51 @@ def test_portrait_violations_are_errors(warehouse, change, mart, description):
 def test_data_docs_index_is_written(tmp_path, warehouse):
     _, name = warehouse.clean_history("fsl")
     con = warehouse.connect()
-    results = [valider(con, "fsl", [name]), *fraicheur(con, date(2024, 7, 20), ["fsl"])]
+    results = [validate(con, "fsl", [name]), *freshness(con, date(2024, 7, 20), ["fsl"])]
     con.close()
-    index = publier_data_docs(results, tmp_path / "rapports" / "gx")
+    index = publish_data_docs(results, tmp_path / "rapports" / "gx")
     assert index == tmp_path / "rapports" / "gx" / "index.html" and index.exists()
     pages = [p.read_text(encoding="utf-8") for p in (tmp_path / "rapports" / "gx").rglob("*.html")]
     assert any("Montant accordé" in p for p in pages) and any("cadence 31 j" in p for p in pages)
-    again = publier_data_docs(results[1:], tmp_path / "rapports" / "gx")  # only the last run stays
+    again = publish_data_docs(results[1:], tmp_path / "rapports" / "gx")  # only the last run stays
     assert not any("Montant accord" in p.read_text(encoding="utf-8") for p in again.parent.rglob("*.html"))
 
 
 def test_each_check_of_a_run_adds_its_results_and_a_new_run_starts_again(tmp_path, warehouse):
-    from orchestration.data_docs import publier_data_docs_du_run
-    from orchestration.qualite import enregistrer
+    from observatoire.quality.data_docs import publish_run_data_docs
+    from observatoire.quality.suites import record_results
 
     warehouse.add_file("fsl", date(2024, 7, 5), [clean_row("fsl", 1)])
     con = warehouse.connect()
-    fsl, dalo = fraicheur(con, date(2024, 7, 20), ["fsl", "dalo"])
+    fsl, dalo = freshness(con, date(2024, 7, 20), ["fsl", "dalo"])
     con.close()
     rapports = tmp_path / "rapports"
-    enregistrer(rapports, "run-1", "raw/fsl:fraicheur", [fsl])
-    path = enregistrer(rapports, "run-1", "raw/dalo:fraicheur", [dalo])
+    record_results(rapports, "run-1", "raw/fsl:fraicheur", [fsl])
+    path = record_results(rapports, "run-1", "raw/dalo:fraicheur", [dalo])
     report = json.loads(path.read_text("utf-8"))
     assert list(report["controles"]) == ["raw/fsl:fraicheur", "raw/dalo:fraicheur"]
     assert report["controles"]["raw/dalo:fraicheur"]["severite"] == "ERROR"  # never loaded
-    index = publier_data_docs_du_run(rapports).read_text("utf-8")
+    index = publish_run_data_docs(rapports).read_text("utf-8")
     assert "fraicheur_fsl" in index and "fraicheur_dalo" in index
-    enregistrer(rapports, "run-2", "raw/dalo:fraicheur", [dalo])
+    record_results(rapports, "run-2", "raw/dalo:fraicheur", [dalo])
     assert list(json.loads(path.read_text("utf-8"))["controles"]) == ["raw/dalo:fraicheur"]
-    publier_data_docs_du_run(rapports)
+    publish_run_data_docs(rapports)
     assert "fraicheur_fsl" not in (rapports / "gx" / "index.html").read_text("utf-8")
     assert not (rapports / "gx" / "validations" / "fraicheur_fsl").exists()
 
 
 # --- Dagster asset checks -------------------------------------------------------------------------------
-class FakeEntrepot(ConfigurableResource):
+class FakeWarehouseResource(ConfigurableResource):
     depot_dir: str
     warehouse: str
     published: str
+    reports_dir: str
 
 
-def entrepot(tmp_path: Path, warehouse: Warehouse) -> FakeEntrepot:
-    return FakeEntrepot(depot_dir=str(tmp_path / "depot"), warehouse=str(warehouse.path),
-                        published=str(tmp_path / "publie" / "observatoire.duckdb"))
+def entrepot(tmp_path: Path, warehouse: Warehouse) -> FakeWarehouseResource:
+    return FakeWarehouseResource(depot_dir=str(tmp_path / "depot"), warehouse=str(warehouse.path),
+                                 published=str(tmp_path / "publie" / "observatoire.duckdb"),
+                                 reports_dir=str(tmp_path / "rapports"))
 
 
 def check(asset_key: list[str], name: str):
@@ -500,7 +502,7 @@ def test_validite_has_nothing_to_validate_once_every_file_is_published(tmp_path,
     resources = {"entrepot": entrepot(tmp_path, warehouse)}
     (tmp_path / "publie").mkdir()
     shutil.copy(warehouse.path, resources["entrepot"].published)  # the files of the last refresh, published
-    monkeypatch.setattr(checks, "valider", lambda *a, **k: pytest.fail("GX run with no new file"))
+    monkeypatch.setattr(checks, "validate", lambda *a, **k: pytest.fail("GX run with no new file"))
     result = check(["raw", "fsl"], "validite")(build_asset_check_context(resources=resources))
     assert result.passed and result.metadata["fichiers_valides"].value == 0
     assert "Aucune extraction nouvelle" in result.description
@@ -575,9 +577,9 @@ def test_every_suite_passes_its_errors_on_the_demo_warehouse(demo):
             if name in SOURCES:  # every file of the demo, as a first load would validate them
                 files = [r[0] for r in con.execute("SELECT fichier FROM raw.journal_chargements WHERE source = ? "
                                                    "AND statut = 'CHARGE' ORDER BY date_extraction", [name]).fetchall()]
-            results.append(valider(con, name, files))
+            results.append(validate(con, name, files))
         latest = con.execute("SELECT max(date_extraction) FROM raw.journal_chargements").fetchone()[0]
-        results += fraicheur(con, latest)
+        results += freshness(con, latest)
     finally:
         con.close()
     errors = [a.ligne() for r in results for a in r.echecs("ERROR")]
@@ -597,7 +599,7 @@ def test_a_cadence_in_fraicheur_yml_other_than_the_declared_one_is_refused(tmp_p
     freshness_rules.cache_clear()
     try:
         with pytest.raises(ValueError, match="cadence « annuelle » de pppi différente de celle déclarée dans "
-                                             "orchestration/extracts.py .« biennale »."):
+                                             "observatoire/extracts.py .« biennale »."):
             freshness_rules()
     finally:
         freshness_rules.cache_clear()

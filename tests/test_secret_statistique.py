@@ -1,5 +1,5 @@
 """The secret statistique tried as an attacker would, with code written apart from the masking pattern
-(models/intermediate/diffusion/) and from the refresh's own audit (orchestration/audit_secret.py).
+(models/intermediate/diffusion/) and from the refresh's own audit (observatoire/quality/secret_audit.py).
 
 - the two-step DALO attack of issue 13 (EPCI total = sum of its typology rows; territory minus the other EPCI),
   generalised to every relation with a single unknown, repeated until nothing more is found;
@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from orchestration.settings import PROJECT_DIR
+from observatoire.settings import PROJECT_DIR
 
 THEMES = ["sne_indicateurs", "dalo_indicateurs", "fsl_indicateurs", "ccapex_indicateurs", "pppi_indicateurs"]
 NOT_PEOPLE = {"nb_communes", "nb_epci", "nb_recours_departement", "nb_communes_secret_producteur"}

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import openpyxl
 
-from orchestration.extracts import SOURCES
+from observatoire.extracts import SOURCES
 from tests.fabrique import VALID_ROWS, workbook, write_csv, write_xlsx
 
 CORPUS = Path(__file__).resolve().parent

@@ -1,0 +1,418 @@
+"""Specifications of the five sources' extract files: the one contract shared by the demo generator,
+the ingestion, the staging models and the docs (docs/sources/*.md).
+
+Each column is declared once with its French header (as in the producers' files), its warehouse name,
+its kind and, for coded columns, the code-list seed (seeds/nomenclatures/<seed>.csv) that validates it.
+
+Kinds:
+- ``identifiant``: a case or demand number; replaced by HMAC-SHA256 at ingestion (never stored in clear).
+- ``personnel``: a direct identifier (name, NIR, address, phone, e-mail); dropped at ingestion.
+- ``naissance``: a birth date; turned into an age band at the extraction date, then dropped.
+- ``texte``, ``code``, ``commune``, ``date`` (JJ/MM/AAAA), ``entier``, ``decimal`` (decimal comma),
+  ``booleen`` (O/N): kept, as text in ``raw``, cast in ``staging``. What a valid value of each kind is, and
+  its range, is defined once in observatoire/formats.py.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+KINDS = {"identifiant", "personnel", "naissance", "texte", "code", "commune", "date", "entier", "decimal", "booleen"}
+
+
+AGE_BAND_DESCRIPTION = "Tranche d'âge à la date d'extraction (code de la nomenclature tranches_age)"
+
+# The columns the loader adds to every raw table, in their order: name, DuckDB type, description.
+LINEAGE_COLUMNS = (
+    ("_fichier", "VARCHAR", "Nom du fichier d'extraction d'origine"),
+    ("_sha256", "VARCHAR", "Empreinte SHA-256 du fichier"),
+    ("_ligne", "BIGINT", "Numéro de ligne dans le fichier (1 = en-tête)"),
+    ("_date_extraction", "DATE", "Date d'extraction portée par le nom du fichier"),
+    ("_charge_le", "TIMESTAMP", "Horodatage du chargement"),
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # French header as written in the extract
+    name: str  # warehouse column name (snake_case, French)
+    kind: str
+    required: bool = False  # a row without a value is quarantined
+    codes: str | None = None  # code-list seed for kind "code"
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r} for {self.header!r}")
+        if (self.kind == "code") != (self.codes is not None):
+            raise ValueError(f"column {self.header!r}: kind 'code' and a code list go together")
+
+    @property
+    def stored(self) -> bool:
+        """Whether the column (or its derived value) is stored in DuckDB."""
+        return self.kind != "personnel"
+
+    @property
+    def stored_name(self) -> str:
+        return "tranche_age" if self.kind == "naissance" else self.name
+
+    @property
+    def stored_description(self) -> str:
+        """What the stored column holds (a birth date is stored as its age band)."""
+        return AGE_BAND_DESCRIPTION if self.kind == "naissance" else self.description
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A business rule on one row, checked at ingestion (a failing row is quarantined).
+
+    ``invalid`` is DuckDB SQL over the warehouse column names, true when the row breaks the rule; the macros
+    formats.date_fr(x) and formats.decimal_fr(x) (observatoire/formats.py) read the producers' formats.
+    ``column`` is the warehouse name reported.
+    """
+
+    column: str
+    invalid: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # raw table name and dépôt folder
+    label: str
+    grain: str  # what one row is
+    cadence: str  # "mensuelle", "trimestrielle", "biennale"
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # warehouse names that identify a row within one extract
+    staging: str  # the dbt staging model built on raw.<name>
+    short_label: str  # in the COTECH dossier's tables
+    producer: str  # the producer's system, as the dossier's sources table names it
+    formats: tuple[str, ...] = ("csv",)
+    rules: tuple[RowRule, ...] = ()
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def domain(self) -> str:
+        """The staging folder (models/staging/<domain>/) and docs page (docs/sources/<domain>.md) of the
+        source: its staging model's prefix (stg_sne__demandes -> sne), shared by the two SNE extracts."""
+        return self.staging.removeprefix("stg_").split("__")[0]
+
+    @property
+    def stored_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.stored)
+
+
+def _personal(*headers_names: tuple[str, str]) -> tuple[Column, ...]:
+    return tuple(Column(h, n, "personnel", description="Identifiant direct, supprimé à l'ingestion")
+                 for h, n in headers_names)
+
+
+FSL_MAINTIEN_MAX = 3000  # € per household, règlement intérieur of the FSL (plan, l. 2386)
+
+FSL = Source(
+    name="fsl",
+    short_label="FSL – aides et accompagnements",
+    producer="Fonds de solidarité pour le logement (Département)",
+    rules=(
+        RowRule("date_decision", "formats.date_fr(date_decision) < formats.date_fr(date_depot)",
+                "décision antérieure au dépôt de la demande"),
+        RowRule("montant_accorde", f"volet = 'MAINTIEN' AND formats.decimal_fr(montant_accorde) > {FSL_MAINTIEN_MAX}",
+                f"aide au maintien supérieure au plafond de {FSL_MAINTIEN_MAX} € du règlement intérieur"),
+    ),
+    label="Fonds de Solidarité Logement (FSL)",
+    grain="une ligne par demande d'aide et sa décision",
+    cadence="mensuelle",
+    staging="stg_fsl__demandes_aide",
+    key=("numero_dossier",),
+    columns=(
+        Column("N° dossier", "numero_dossier", "identifiant", required=True,
+               description="Numéro de dossier FSL, pseudonymisé (HMAC-SHA256)"),
+        *_personal(("Nom", "nom"), ("Prénom", "prenom"), ("N° allocataire CAF", "numero_allocataire"),
+                   ("Adresse", "adresse"), ("Téléphone", "telephone")),
+        Column("Date de naissance", "date_naissance", "naissance",
+               description="Tranche d'âge du demandeur à la date d'extraction"),
+        Column("Code commune", "code_commune", "commune", required=True,
+               description="Code INSEE de la commune du logement"),
+        Column("Volet", "volet", "code", required=True, codes="fsl_volets",
+               description="Volet du FSL (accès, maintien, énergie, eau, téléphone, ASLL, AML, FAL)"),
+        Column("Logement identifié", "logement_identifie", "booleen",
+               description="Accès : logement identifié (LI, O) ou non identifié (LNI, N)"),
+        Column("Type de parc", "type_parc", "code", codes="types_parc",
+               description="Parc public (bailleurs sociaux) ou privé"),
+        Column("Date de dépôt", "date_depot", "date", required=True, description="Date de dépôt du dossier"),
+        Column("Date de décision", "date_decision", "date", description="Date de la décision de la commission"),
+        Column("Décision", "decision", "code", codes="fsl_decisions", description="Décision sur la demande"),
+        Column("Motif de refus", "motif_refus", "texte", description="Motif du refus, en clair"),
+        Column("Forme de l'aide", "forme_aide", "code", codes="fsl_formes_aide",
+               description="Subvention, prêt, garantie ou mesure d'accompagnement"),
+        Column("Montant accordé", "montant_accorde", "decimal", description="Montant accordé en euros"),
+        Column("Garantie de loyer", "garantie_loyer", "booleen",
+               description="Une garantie d'impayés de loyer est accordée (O/N)"),
+        Column("Nombre de personnes", "nb_personnes", "entier", description="Nombre de personnes du ménage"),
+        Column("Procédure d'expulsion", "procedure_expulsion", "booleen",
+               description="Le ménage fait l'objet d'une procédure d'expulsion (O/N)"),
+    ),
+)
+
+DALO = Source(
+    name="dalo",
+    short_label="DALO – recours",
+    producer="Commission de médiation DALO (ComDALO)",
+    rules=(
+        RowRule("date_decision", "formats.date_fr(date_decision) < formats.date_fr(date_depot)",
+                "décision antérieure au dépôt du recours"),
+        RowRule("date_relogement", "formats.date_fr(date_relogement) < formats.date_fr(date_decision)",
+                "relogement antérieur à la décision"),
+    ),
+    label="Recours DALO et DAHO (COMDALO)",
+    grain="une ligne par recours, dans son dernier état connu à la date d'extraction",
+    cadence="trimestrielle",
+    formats=("csv", "xlsx"),
+    staging="stg_dalo__recours",
+    key=("numero_recours",),
+    columns=(
+        Column("N° recours", "numero_recours", "identifiant", required=True,
+               description="Numéro du recours COMDALO, pseudonymisé (HMAC-SHA256)"),
+        *_personal(("Nom", "nom"), ("Prénom", "prenom"), ("Adresse", "adresse"), ("Téléphone", "telephone"),
+                   ("Courriel", "courriel")),
+        Column("Date de naissance", "date_naissance", "naissance",
+               description="Tranche d'âge du requérant à la date d'extraction"),
+        Column("Code commune", "code_commune", "commune", required=True,
+               description="Code INSEE de la commune de résidence du requérant"),
+        Column("Type de recours", "type_recours", "code", required=True, codes="dalo_types_recours",
+               description="Recours logement (DALO) ou hébergement (DAHO)"),
+        Column("Date de dépôt", "date_depot", "date", required=True, description="Date de dépôt du recours"),
+        Column("Motif principal", "motif_principal", "code", codes="dalo_motifs",
+               description="Motif principal invoqué (R441-14-1 CCH)"),
+        Column("Motif secondaire", "motif_secondaire", "code", codes="dalo_motifs",
+               description="Second motif invoqué, le cas échéant"),
+        Column("Typologie demandée", "typologie_demandee", "code", codes="sne_typologies",
+               description="Typologie de logement demandée"),
+        Column("Taille du ménage", "taille_menage", "entier", description="Nombre de personnes du ménage"),
+        Column("Date de décision", "date_decision", "date", description="Date de la décision de la commission"),
+        Column("Décision", "decision", "code", codes="dalo_decisions",
+               description="Décision de la commission de médiation"),
+        Column("Suite donnée", "suite", "code", codes="dalo_suites",
+               description="Suite donnée à une décision favorable"),
+        Column("Date de relogement", "date_relogement", "date",
+               description="Date du relogement ou de l'accueil en structure"),
+    ),
+)
+
+SNE_DEMANDES = Source(
+    name="sne_demandes",
+    short_label="SNE – demandes de logement social",
+    producer="Système national d'enregistrement (infocentre), demandes",
+    rules=(
+        RowRule("date_radiation", "formats.date_fr(date_radiation) < formats.date_fr(date_depot)",
+                "radiation antérieure au dépôt"),
+    ),
+    label="SNE : demandes de logement social",
+    grain="une ligne par demande créée, renouvelée ou radiée dans le mois, dans son état à la date d'extraction",
+    cadence="mensuelle",
+    formats=("csv", "xlsx"),
+    staging="stg_sne__demandes",
+    key=("numero_unique",),
+    columns=(
+        Column("Numéro unique", "numero_unique", "identifiant", required=True,
+               description="Numéro unique de la demande, pseudonymisé (HMAC-SHA256)"),
+        *_personal(("Nom", "nom"), ("Prénom", "prenom"), ("NIR", "nir"), ("Adresse", "adresse"),
+                   ("Téléphone", "telephone"), ("Courriel", "courriel")),
+        Column("Date de naissance", "date_naissance", "naissance",
+               description="Tranche d'âge du demandeur à la date d'extraction"),
+        Column("Code commune de résidence", "code_commune_residence", "commune",
+               description="Code INSEE de la commune de résidence actuelle"),
+        Column("Commune souhaitée 1", "code_commune_souhaitee", "commune", required=True,
+               description="Code INSEE de la première commune souhaitée (rattachement territorial)"),
+        Column("Typologies souhaitées", "typologies_souhaitees", "texte", required=True,
+               description="Typologies souhaitées séparées par « / » (ex. T2/T3)"),
+        Column("Date de dépôt initial", "date_depot", "date", required=True,
+               description="Date du premier dépôt (conservée au renouvellement)"),
+        Column("Date de dernier renouvellement", "date_renouvellement", "date",
+               description="Date du dernier renouvellement"),
+        Column("Statut", "statut", "code", required=True, codes="sne_statuts_demande",
+               description="Demande active ou radiée"),
+        Column("Date de radiation", "date_radiation", "date", description="Date de radiation"),
+        Column("Motif de radiation", "motif_radiation", "code", codes="sne_motifs_radiation",
+               description="Motif de radiation (R441-2-8 CCH)"),
+        Column("Demande de mutation", "demande_mutation", "booleen",
+               description="Le demandeur est déjà locataire du parc social (O/N)"),
+        Column("Taille du ménage", "taille_menage", "entier", description="Nombre de personnes à loger"),
+        Column("Motif principal", "motif_principal", "code", codes="sne_motifs_demande",
+               description="Motif principal de la demande"),
+        Column("Prioritaire DALO", "prioritaire_dalo", "booleen",
+               description="Reconnu prioritaire et urgent au titre du DALO (O/N)"),
+        Column("Prioritaire PDALHPD", "prioritaire_pdalhpd", "booleen",
+               description="Public prioritaire au titre de l'article L441-1 CCH ou du PDALHPD (O/N)"),
+    ),
+)
+
+SNE_ATTRIBUTIONS = Source(
+    name="sne_attributions",
+    short_label="SNE – attributions",
+    producer="Système national d'enregistrement (infocentre), attributions",
+    rules=(
+        RowRule("date_attribution", "formats.date_fr(date_attribution) < formats.date_fr(date_depot)",
+                "attribution antérieure au dépôt de la demande"),
+    ),
+    label="SNE : attributions de logements sociaux",
+    grain="une ligne par attribution",
+    cadence="mensuelle",
+    formats=("csv", "xlsx"),
+    staging="stg_sne__attributions",
+    key=("numero_unique",),
+    columns=(
+        Column("Numéro unique", "numero_unique", "identifiant", required=True,
+               description="Numéro unique de la demande satisfaite, pseudonymisé (HMAC-SHA256)"),
+        *_personal(("Nom", "nom"), ("Prénom", "prenom"), ("Adresse du logement", "adresse_logement")),
+        Column("Date de naissance", "date_naissance", "naissance",
+               description="Tranche d'âge du titulaire à la date d'extraction"),
+        Column("Date d'attribution", "date_attribution", "date", required=True,
+               description="Date de la décision d'attribution"),
+        Column("Date de dépôt initial", "date_depot", "date", required=True,
+               description="Date du premier dépôt de la demande"),
+        Column("Code commune du logement", "code_commune", "commune", required=True,
+               description="Code INSEE de la commune du logement attribué"),
+        Column("Typologie attribuée", "typologie_attribuee", "code", required=True, codes="sne_typologies",
+               description="Typologie du logement attribué"),
+        Column("Logement en QPV", "logement_qpv", "booleen",
+               description="Le logement est situé en quartier prioritaire de la ville (O/N)"),
+        Column("Réservataire", "reservataire", "code", codes="sne_reservataires",
+               description="Réservataire du logement"),
+        Column("Bailleur", "bailleur", "texte", description="Bailleur social"),
+        Column("Ménage prioritaire DALO", "prioritaire_dalo", "booleen",
+               description="Ménage reconnu prioritaire et urgent au titre du DALO (O/N)"),
+        Column("Ménage prioritaire PDALHPD", "prioritaire_pdalhpd", "booleen",
+               description="Ménage prioritaire au titre de l'article L441-1 CCH ou du PDALHPD (O/N)"),
+        Column("Quartile de ressources", "quartile_ressources", "entier",
+               description="Quartile de ressources du ménage (1 = ressources les plus faibles)"),
+        Column("Demande de mutation", "demande_mutation", "booleen",
+               description="Le ménage était déjà locataire du parc social (O/N)"),
+        Column("Taille du ménage", "taille_menage", "entier", description="Nombre de personnes logées"),
+    ),
+)
+
+PPPI = Source(
+    name="pppi",
+    short_label="PPPI – parc privé potentiellement indigne",
+    producer="Filocom (DGFiP), traitement PPPI",
+    label="Parc privé potentiellement indigne (PPPI, Filocom)",
+    grain="une ligne par commune et millésime",
+    cadence="biennale",
+    staging="stg_pppi__communes",
+    key=("code_commune", "millesime"),
+    columns=(
+        Column("Code commune", "code_commune", "commune", required=True, description="Code INSEE de la commune"),
+        Column("Millésime", "millesime", "entier", required=True, description="Millésime Filocom"),
+        Column("Résidences principales privées", "nb_rp_privees", "entier", required=True,
+               description="Nombre de résidences principales du parc privé"),
+        Column("PPPI total", "nb_pppi", "entier", required=True,
+               description="Logements du parc privé potentiellement indigne"),
+        Column("PPPI catégorie 6", "nb_pppi_cat6", "entier",
+               description="PPPI en catégorie cadastrale 6 (ménages sous 70 % du seuil de pauvreté)"),
+        Column("PPPI catégories 7 et 8", "nb_pppi_cat78", "entier",
+               description="PPPI en catégories cadastrales 7 et 8 (ménages sous 150 % du seuil de pauvreté)"),
+        Column("PPPI propriétaires occupants", "nb_pppi_po", "entier",
+               description="PPPI occupé par son propriétaire"),
+        Column("PPPI locataires", "nb_pppi_lp", "entier", description="PPPI occupé par un locataire du parc privé"),
+        Column("PPPI construits avant 1949", "nb_pppi_avant_1949", "entier",
+               description="PPPI construit avant 1949"),
+        Column("Secret statistique", "secret_statistique", "booleen",
+               description="Le producteur signale une cellule de moins de 11 unités (O/N)"),
+    ),
+)
+
+CCAPEX = Source(
+    name="ccapex",
+    short_label="CCAPEX – procédures d'expulsion",
+    producer="CCAPEX / EXPLOC",
+    label="Prévention des expulsions (CCAPEX / EXPLOC)",
+    grain="une ligne par événement de procédure",
+    cadence="trimestrielle",
+    staging="stg_ccapex__evenements",
+    key=("numero_procedure", "etape", "date_etape"),
+    columns=(
+        Column("N° procédure", "numero_procedure", "identifiant", required=True,
+               description="Numéro de procédure EXPLOC, pseudonymisé (HMAC-SHA256)"),
+        *_personal(("Nom", "nom"), ("Prénom", "prenom"), ("Adresse", "adresse"), ("Téléphone", "telephone")),
+        Column("Date de naissance", "date_naissance", "naissance",
+               description="Tranche d'âge de l'occupant à la date d'extraction"),
+        Column("Code commune", "code_commune", "commune", required=True,
+               description="Code INSEE de la commune du logement"),
+        Column("Type de bailleur", "type_bailleur", "code", codes="ccapex_types_bailleur",
+               description="Bailleur personne physique, personne morale ou social"),
+        Column("Motif de la procédure", "motif_procedure", "code", codes="ccapex_motifs",
+               description="Motif de la procédure"),
+        Column("Étape", "etape", "code", required=True, codes="ccapex_etapes",
+               description="Étape de la procédure"),
+        Column("Date de l'étape", "date_etape", "date", required=True, description="Date de l'étape"),
+        Column("Montant de la dette", "montant_dette", "decimal", description="Montant de la dette en euros"),
+        Column("Décision du jugement", "decision_jugement", "code", codes="ccapex_decisions_jugement",
+               description="Pour l'étape jugement : décision prononcée"),
+    ),
+)
+
+SOURCES: dict[str, Source] = {s.name: s for s in (FSL, DALO, SNE_DEMANDES, SNE_ATTRIBUTIONS, PPPI, CCAPEX)}
+
+# File names carry the extraction date: <source>_<période>_extrait_<AAAA-MM-JJ>.<csv|xlsx>, in any case.
+EXTRACTION_DATE = re.compile(r"extrait_(\d{4})-(\d{2})-(\d{2})", re.IGNORECASE)
+# The period written in a file name, per cadence: its pattern (on the lower-cased name) and what is expected.
+PERIODS: dict[str, tuple[str, str]] = {
+    "mensuelle": (r"\d{4}-(0[1-9]|1[0-2])", "AAAA-MM, mois de 01 à 12"),
+    "trimestrielle": (r"\d{4}-t[1-4]", "AAAA-Tn, trimestre de T1 à T4"),
+    "annuelle": (r"\d{4}", "AAAA"),
+    "biennale": (r"\d{4}", "AAAA, le millésime"),
+}
+
+
+def extraction_date(file_name: str) -> date | None:
+    """The extraction date written in a file name, or None."""
+    m = EXTRACTION_DATE.search(file_name)
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def file_name(source: str, period: str, extracted: date, ext: str = "csv") -> str:
+    return f"{source}_{period}_extrait_{extracted.isoformat()}.{ext}"
+
+
+def file_name_problem(source: Source, name: str) -> str | None:
+    """What is wrong with a file name dropped in the source's folder (French, naming the file), or None.
+
+    The name must carry the extraction date, start with the source's name (the folder's) and carry a period
+    valid for the source's cadence; case does not matter (``FSL_2024-03_EXTRAIT_2024-04-05.CSV``)."""
+    expected = f"« {source.name}_<période>_extrait_AAAA-MM-JJ.{source.formats[0]} »"
+    if extraction_date(name) is None:
+        return f"{name} : date d'extraction absente du nom du fichier (attendu {expected})."
+    lower = name.lower()
+    if not lower.startswith(f"{source.name}_"):
+        other = next((s for s in sorted(SOURCES, key=len, reverse=True) if lower.startswith(f"{s}_")), None)
+        found = f"commence par « {other} », le nom d'une autre source" if other else \
+            f"ne commence pas par le nom de la source « {source.name} »"
+        return (f"{name} : le nom du fichier {found}, alors qu'il est déposé dans le dossier « {source.name} » ; "
+                f"déposer le fichier dans le dossier de sa source, ou le renommer (attendu {expected}).")
+    period = lower[len(source.name) + 1:].split("_", 1)[0]
+    pattern, wanted = PERIODS[source.cadence]
+    if not re.fullmatch(pattern, period):
+        shown = name[len(source.name) + 1:].split("_", 1)[0]
+        what = "période absente du nom du fichier" if period == "extrait" else f"période « {shown} » invalide"
+        return f"{name} : {what} pour une source {source.cadence} (attendu {wanted}, dans un nom {expected})."
+    return None
+
+
+def normalise_header(header: str) -> str:
+    """Compare headers without case, accents, punctuation or repeated spaces."""
+    # Typographic apostrophes and the degree/ordinal signs of "N°" become spaces ("N°dossier", "l’aide").
+    text = re.sub(r"[’'`°º]", " ", header)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9]+", " ", text.lower())
+    return " ".join(text.split())

@@ -1,0 +1,296 @@
+"""Render the generated parts of the extract specifications (docs/sources/*.md) from extracts.py and the seeds.
+
+The prose of each page is hand-written; only the blocks between markers are rewritten:
+
+- ``<!-- colonnes:debut -->`` … ``<!-- colonnes:fin -->``: the column table of every source of the page, or,
+  with a source name (``<!-- colonnes:debut sne_demandes -->`` … ``<!-- colonnes:fin sne_demandes -->``),
+  of that source only;
+- ``<!-- codes:debut -->`` … ``<!-- codes:fin -->``: the code lists used by the page's sources, from the seeds;
+- in README.md, ``<!-- index:debut -->`` … (one line per source) and ``<!-- types:debut -->`` … (column kinds).
+
+Usage::
+
+    python -m observatoire.generators.docs_sources           # rewrite the pages
+    python -m observatoire.generators.docs_sources --check   # exit 1 and name the pages that are out of date
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from observatoire.extracts import SOURCES, Column, Source, file_name
+from observatoire.formats import DECIMAL_MAX, INTEGER_MAX, INTEGER_MIN, YEAR_MAX, YEAR_MIN, french_number
+from observatoire.settings import NOMENCLATURES_DIR, PROJECT_DIR
+
+DOCS_DIR = PROJECT_DIR / "docs" / "sources"
+SEEDS_YML = NOMENCLATURES_DIR / "_nomenclatures.yml"
+AGE_SEED = "tranches_age"  # the code list a "naissance" column is turned into
+
+# Text columns whose values are codes of a list (several, separated by "/"): not validated by extracts.py, but the
+# producer must know which list to use.
+MULTI_CODE_COLUMNS: dict[tuple[str, str], str] = {("sne_demandes", "typologies_souhaitees"): "sne_typologies"}
+
+# One page per domain (the SNE's two extracts share theirs), in the order of extracts.SOURCES.
+PAGES: dict[str, tuple[str, ...]] = {
+    domain: tuple(s.name for s in SOURCES.values() if s.domain == domain)
+    for domain in dict.fromkeys(s.domain for s in SOURCES.values())}
+
+# How the période is written in file names, by cadence: (pattern, example period, example extraction date).
+PERIODS: dict[str, tuple[str, str, date]] = {
+    "mensuelle": ("AAAA-MM", "2025-03", date(2025, 4, 7)),
+    "trimestrielle": ("AAAA-Tn", "2025-T1", date(2025, 4, 15)),
+    "annuelle": ("AAAA", "2024", date(2025, 2, 3)),
+    "biennale": ("AAAA (millésime)", "2021", date(2024, 6, 3)),
+}
+
+# Kind -> (what the producer writes, what the observatory does with it, short form for the column tables).
+KINDS_DOC: dict[str, tuple[str, str, str]] = {
+    "identifiant": (
+        "Numéro de dossier, de recours, de demande ou de procédure, tel qu'il figure dans le système du producteur ; "
+        "en texte dans un tableur (un nombre de plus de 15 chiffres y perd les derniers : la ligne est rejetée)",
+        "Pseudonymisé dès la lecture par HMAC-SHA256 avec une clé détenue par l'observatoire ; "
+        "jamais stocké en clair",
+        "pseudonymisé",
+    ),
+    "personnel": (
+        "Identifiant direct (nom, prénom, NIR, n° allocataire, adresse, téléphone, courriel) ; "
+        "peut être livré vide",
+        "Supprimé à la lecture du fichier ; jamais stocké",
+        "supprimé",
+    ),
+    "naissance": (
+        "Date de naissance au format JJ/MM/AAAA",
+        f"Convertie en tranche d'âge (liste `{AGE_SEED}`) à la date d'extraction, puis supprimée",
+        "tranche d'âge",
+    ),
+    "texte": ("Texte libre, sans donnée nominative", "Conservé", "conservé"),
+    "code": (
+        "Un code de la liste indiquée, écrit exactement comme dans la liste (majuscules, sans espace) ; "
+        "un code numérique saisi comme nombre dans un tableur est relu s'il n'a pas perdu de chiffres",
+        "Conservé ; le libellé est ajouté par l'observatoire",
+        "conservé",
+    ),
+    "commune": (
+        "Code INSEE de la commune sur 5 caractères (ex. `62041` pour Arras), jamais le code postal",
+        "Conservé",
+        "conservé",
+    ),
+    "date": (f"Date au format JJ/MM/AAAA (ex. `07/04/2025`), année de {YEAR_MIN} à {YEAR_MAX}", "Conservée",
+             "conservé"),
+    "entier": (f"Nombre entier, sans espace ni séparateur de milliers (ex. `1250`), de {french_number(INTEGER_MIN)} à "
+               f"{french_number(INTEGER_MAX)}", "Conservé", "conservé"),
+    "decimal": (
+        f"Nombre à virgule décimale, deux décimales au plus, sans séparateur de milliers (ex. `1250,50`), "
+        f"{french_number(DECIMAL_MAX)},99 au plus en valeur absolue",
+        "Conservé",
+        "conservé",
+    ),
+    "booleen": ("`O` (oui) ou `N` (non) ; vide si l'information est inconnue", "Conservé", "conservé"),
+}
+
+MARKER = re.compile(
+    r"(?P<open><!-- (?P<tag>colonnes|codes|index|types):debut(?P<arg>(?: [a-z0-9_]+)?) -->\n)"
+    r"(?P<body>.*?)"
+    r"(?P<close><!-- (?P=tag):fin(?P=arg) -->)",
+    re.DOTALL,
+)
+
+
+def page_of(source: str) -> str:
+    """The page (docs/sources/<page>.md) that specifies a source."""
+    return SOURCES[source].domain
+
+
+def page_path(page: str) -> Path:
+    return DOCS_DIR / f"{page}.md"
+
+
+def read_seed(name: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Columns and rows of a code-list seed."""
+    with (NOMENCLATURES_DIR / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        rows = list(reader)
+        return list(reader.fieldnames or []), rows
+
+
+def seed_docs() -> dict[str, dict]:
+    """Seed name -> its entry in seeds/nomenclatures/_nomenclatures.yml (empty if the file is missing)."""
+    if not SEEDS_YML.exists():
+        return {}
+    content = yaml.safe_load(SEEDS_YML.read_text(encoding="utf-8")) or {}
+    return {s["name"]: s for s in content.get("seeds", [])}
+
+
+def code_lists(sources: list[Source]) -> dict[str, list[tuple[Source, Column]]]:
+    """Code-list seeds used by the sources, in order of first use, with the columns that use them; the age bands
+    (which the observatory derives, the producer never writes them) come last."""
+    used: dict[str, list[tuple[Source, Column]]] = {}
+    for source in sources:
+        for column in source.columns:
+            seed = column.codes or MULTI_CODE_COLUMNS.get((source.name, column.name))
+            if seed:
+                used.setdefault(seed, []).append((source, column))
+    for source in sources:
+        for column in source.columns:
+            if column.kind == "naissance":
+                used.setdefault(AGE_SEED, []).append((source, column))
+    return used
+
+
+def _cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def _value(value: str | None) -> str:
+    return {"true": "oui", "false": "non"}.get(value or "", value or "")
+
+
+def render_columns(source: Source) -> str:
+    lines = [
+        "| En-tête | Type | Obligatoire | Liste de codes | Description | À l'observatoire |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in source.columns:
+        multi = MULTI_CODE_COLUMNS.get((source.name, c.name))
+        if c.codes:
+            codes = f"`{c.codes}`"
+        elif multi:
+            codes = f"`{multi}` (plusieurs codes séparés par `/`)"
+        else:
+            codes = f"(`{AGE_SEED}`)" if c.kind == "naissance" else "—"
+        lines.append(
+            f"| `{_cell(c.header)}` | `{c.kind}` | {'oui' if c.required else 'non'} | {codes} "
+            f"| {_cell(c.description)} | {KINDS_DOC[c.kind][2]} |"
+        )
+    key = ", ".join(f"`{source.column(n).header}`" for n in source.key)
+    lines += [
+        "",
+        f"{len(source.columns)} colonnes, dans l'ordre recommandé. "
+        f"Clé d'une ligne dans un extrait : {key}. "
+        f"Formats acceptés : {', '.join(f'`.{f}`' for f in source.formats)}.",
+    ]
+    return "\n".join(lines)
+
+
+def render_codes(sources: list[Source]) -> str:
+    docs = seed_docs()
+    parts = []
+    for seed, uses in code_lists(sources).items():
+        fields, rows = read_seed(seed)
+        notes = {"naissance": ", convertie, jamais stockée", "texte": ", plusieurs codes séparés par `/`"}
+        where = ", ".join(f"`{c.header}` (`{s.name}`{notes.get(c.kind, '')})" for s, c in uses)
+        block = [f"### `{seed}`", ""]
+        description = " ".join(str(docs.get(seed, {}).get("description", "")).split())
+        if description:
+            block += [description, ""]
+        block += [f"Utilisée pour : {where}.", ""]
+        heads = ["Code", "Libellé", *(f"`{f}`" for f in fields[2:])]
+        block += ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+        for row in rows:
+            cells = [f"`{row[fields[0]]}`", *(_cell(_value(row[f])) for f in fields[1:])]
+            block.append("| " + " | ".join(cells) + " |")
+        parts.append("\n".join(block))
+    return "\n\n".join(parts) if parts else "Aucune liste de codes."
+
+
+def render_index() -> str:
+    lines = [
+        "| Fichier | Source | Une ligne = | Cadence | Période dans le nom | Formats | Exemple de nom | Page |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for s in SOURCES.values():
+        pattern, period, extracted = PERIODS[s.cadence]
+        example = file_name(s.name, period, extracted, s.formats[0])
+        page = page_of(s.name)
+        lines.append(
+            f"| `{s.name}` | {_cell(s.label)} | {_cell(s.grain)} | {s.cadence} | `{pattern}` "
+            f"| {', '.join(f'`.{f}`' for f in s.formats)} | `{example}` | [{page}.md]({page}.md) |"
+        )
+    return "\n".join(lines)
+
+
+def render_types() -> str:
+    lines = ["| Type | Ce que le producteur écrit | Ce qu'en fait l'observatoire |", "|---|---|---|"]
+    for kind, (written, treated, _) in KINDS_DOC.items():
+        lines.append(f"| `{kind}` | {written} | {treated} |")
+    return "\n".join(lines)
+
+
+def render(text: str, sources: list[Source] | None = None) -> str:
+    """The text with every generated block rewritten. ``sources``: the page's sources (None for README)."""
+    covered: set[str] = set()
+
+    def block(m: re.Match[str]) -> str:
+        tag, arg = m["tag"], m["arg"].strip()
+        if tag in ("colonnes", "codes") and sources is None:
+            raise ValueError(f"bloc « {tag} » hors d'une page de source")
+        if tag == "colonnes":
+            assert sources is not None
+            chosen = [s for s in sources if not arg or s.name == arg]
+            if not chosen:
+                raise ValueError(f"bloc colonnes : la source {arg!r} n'appartient pas à cette page")
+            covered.update(s.name for s in chosen)
+            if len(chosen) == 1:
+                body = render_columns(chosen[0])
+            else:
+                body = "\n\n".join(f"### Fichier `{s.name}`\n\n{render_columns(s)}" for s in chosen)
+        elif tag == "codes":
+            assert sources is not None
+            body = render_codes(sources)
+        elif tag == "index":
+            body = render_index()
+        else:
+            body = render_types()
+        return f"{m['open']}{body}\n{m['close']}"
+
+    result = MARKER.sub(block, text)
+    if sources is not None:
+        missing = [s.name for s in sources if s.name not in covered]
+        if missing:
+            raise ValueError(f"pas de bloc <!-- colonnes:debut --> pour {', '.join(missing)}")
+    return result
+
+
+def pages() -> dict[Path, list[Source] | None]:
+    """Every generated page with its sources (None for the README)."""
+    result: dict[Path, list[Source] | None] = {DOCS_DIR / "README.md": None}
+    for page, names in PAGES.items():
+        result[page_path(page)] = [SOURCES[n] for n in names]
+    return result
+
+
+def outdated() -> list[Path]:
+    """Pages whose generated blocks differ from what extracts.py and the seeds give."""
+    stale = []
+    for path, sources in pages().items():
+        text = path.read_text(encoding="utf-8")
+        if render(text, sources) != text:
+            stale.append(path)
+    return stale
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--check" in argv:
+        stale = outdated()
+        for path in stale:
+            print(f"{path.relative_to(PROJECT_DIR)} n'est pas à jour : lancer "
+                  "`python -m observatoire.generators.docs_sources`", file=sys.stderr)
+        return 1 if stale else 0
+    for path, sources in pages().items():
+        text = path.read_text(encoding="utf-8")
+        new = render(text, sources)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+            print(f"mis à jour : {path.relative_to(PROJECT_DIR)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
