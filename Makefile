@@ -29,6 +29,7 @@ lint: install
 	$(BIN)/ruff check observatoire orchestration expectations tests
 	$(BIN)/sqlfluff lint models tests/dbt --disable-progress-bar
 	$(BIN)/python -m observatoire.generators.dbt_sources --check
+	$(BIN)/python -m observatoire.generators.docs_sources --check
 
 test: lint
 	$(BIN)/pytest -q

@@ -14,6 +14,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_DIR / "seeds"
 NOMENCLATURES_DIR = SEEDS_DIR / "nomenclatures"
 GEOGRAPHY_DIR = SEEDS_DIR / "geographie"
+# The committed sources of the reports: the Evidence project, the dossier's templates, the communes' contours
+# (what a refresh writes is in Settings.reports_dir).
+REPORTS_PROJECT_DIR = PROJECT_DIR / "reports"
 # What the dbt project is made of: a change in any of them means a new manifest and a full dbt build.
 DBT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "dbt_project.yml", "profiles.yml")
 REFERENCE_DATE_ENV = "OBSERVATOIRE_DATE_REFERENCE"

@@ -217,20 +217,13 @@ def publish(working: Path, published: Path, diffusion: Path) -> Path:
         working.unlink()
     os.replace(staged, diffusion)
     for folder in {published.parent, diffusion.parent, working.parent}:
-        _fsync_dir(folder)
+        fsync(folder)
     return published
 
 
 def fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_DIRECTORY)
+    """Flush a file, or a folder's entries, to disk."""
+    fd = os.open(path, os.O_DIRECTORY if path.is_dir() else os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

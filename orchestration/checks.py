@@ -181,12 +181,12 @@ SECRET_ASSET = AssetKey(["diffusion", "diffusion_portrait_epci"])
                 "que le niveau de protection.",
 )
 def secret_statistique(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    from observatoire.quality.secret_audit import audit_diffusion, configuration
+    from observatoire.quality.secret_audit import audit_diffusion, secret_thresholds
 
     entrepot = getattr(context.resources, RESOURCE)
     con = _open(entrepot)
     try:
-        audit = audit_diffusion(con, **configuration())
+        audit = audit_diffusion(con, **secret_thresholds())
     finally:
         con.close()
     path = Path(entrepot.reports_dir) / SECRET_AUDIT_REPORT

@@ -27,9 +27,9 @@ import pytest
 import yaml
 
 from observatoire.publication import evidence_site
-from observatoire.settings import PROJECT_DIR
+from observatoire.settings import PROJECT_DIR, REPORTS_PROJECT_DIR
 
-REPORTS = PROJECT_DIR / "reports"
+REPORTS = REPORTS_PROJECT_DIR
 PAGES = REPORTS / "pages"
 SOURCES = REPORTS / "sources"
 
@@ -293,7 +293,7 @@ def test_reports_site_stops_before_npm_when_unreachable(tmp_path, monkeypatch, c
 def test_diffusion_path_given_relative_to_the_source_folder(tmp_path):
     """Evidence's DuckDB connector joins `filename` to the source folder: the path must lead back to the file."""
     publie = tmp_path / "publie" / "observatoire_diffusion.duckdb"
-    env = evidence_site.environnement_evidence(publie)
+    env = evidence_site.evidence_environment(publie)
     relative = env["EVIDENCE_SOURCE__observatoire__filename"]
     assert (SOURCES / "observatoire" / relative).resolve() == publie.resolve()
     assert env["SEND_ANONYMOUS_USAGE_STATS"] == "no"

@@ -18,8 +18,9 @@ import typst
 
 from observatoire.dossier.contenu import DossierBuilder
 from observatoire.dossier.donnees import DiffusionReader
+from observatoire.settings import REPORTS_PROJECT_DIR
 
-MODELES = Path(__file__).resolve().parents[2] / "reports" / "dossier"
+MODELES = REPORTS_PROJECT_DIR / "dossier"
 __all__ = ["build"]
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from observatoire.dossier.formats import MASQUE, nombre, pourcentage
 from observatoire.dossier.graphiques import POLICE
+from observatoire.settings import REPORTS_PROJECT_DIR
 
-GEOJSON = Path(__file__).resolve().parents[2] / "reports" / "geo" / "communes-62-pas-de-calais.geojson"
+GEOJSON = REPORTS_PROJECT_DIR / "geo" / "communes-62-pas-de-calais.geojson"
 # Blues, the lightest class darker than ColorBrewer's #eff3ff so that it stays distinct from white ("non disponible")
 PALETTE = ["#d4e4f4", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
 GRIS_SECRET = "#a6a6a6"

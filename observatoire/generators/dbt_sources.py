@@ -7,12 +7,12 @@ differs from what extracts.py gives, naming it.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import yaml
 
+from observatoire import generators
 from observatoire.extracts import LINEAGE_COLUMNS, SOURCES, Source
 from observatoire.settings import PROJECT_DIR
 
@@ -53,26 +53,11 @@ def expected() -> dict[Path, str]:
 
 def outdated() -> list[Path]:
     """Files that differ from what extracts.py gives (or are missing)."""
-    return [p for p, text in expected().items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+    return generators.outdated(expected())
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Écrire les fichiers sources dbt des tables brutes depuis "
-                                                 "observatoire/extracts.py.")
-    parser.add_argument("--check", action="store_true",
-                        help="ne rien écrire ; code 1 si un fichier diffère de observatoire/extracts.py")
-    args = parser.parse_args(argv)
-    if args.check:
-        stale = outdated()
-        for p in stale:
-            print(f"{p.relative_to(PROJECT_DIR)} : diffère de observatoire/extracts.py ; le régénérer avec "
-                  "`python -m observatoire.generators.dbt_sources`.", file=sys.stderr)
-        return 1 if stale else 0
-    for p, text in expected().items():
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
-        print(f"écrit : {p.relative_to(PROJECT_DIR)}")
-    return 0
+    return generators.command("observatoire.generators.dbt_sources", "observatoire/extracts.py", expected, argv)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from observatoire import generators
 from observatoire.extracts import SOURCES, Column, Source, file_name
 from observatoire.formats import DECIMAL_MAX, INTEGER_MAX, INTEGER_MIN, YEAR_MAX, YEAR_MIN, french_number
 from observatoire.settings import NOMENCLATURES_DIR, PROJECT_DIR
@@ -265,31 +266,19 @@ def pages() -> dict[Path, list[Source] | None]:
     return result
 
 
+def expected() -> dict[Path, str]:
+    """Each page as its generated blocks should read."""
+    return {path: render(path.read_text(encoding="utf-8"), sources) for path, sources in pages().items()}
+
+
 def outdated() -> list[Path]:
     """Pages whose generated blocks differ from what extracts.py and the seeds give."""
-    stale = []
-    for path, sources in pages().items():
-        text = path.read_text(encoding="utf-8")
-        if render(text, sources) != text:
-            stale.append(path)
-    return stale
+    return generators.outdated(expected())
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if "--check" in argv:
-        stale = outdated()
-        for path in stale:
-            print(f"{path.relative_to(PROJECT_DIR)} n'est pas à jour : lancer "
-                  "`python -m observatoire.generators.docs_sources`", file=sys.stderr)
-        return 1 if stale else 0
-    for path, sources in pages().items():
-        text = path.read_text(encoding="utf-8")
-        new = render(text, sources)
-        if new != text:
-            path.write_text(new, encoding="utf-8")
-            print(f"mis à jour : {path.relative_to(PROJECT_DIR)}")
-    return 0
+    return generators.command("observatoire.generators.docs_sources", "observatoire/extracts.py et des seeds",
+                              expected, argv)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from observatoire.settings import PROJECT_DIR, settings
+from observatoire.settings import REPORTS_PROJECT_DIR, settings
 
-REPORTS_DIR = PROJECT_DIR / "reports"
 SOURCE = "observatoire"  # name in reports/sources/observatoire/connection.yaml
 DEPOT_EXTENSIONS = "https://extensions.duckdb.org"
 DELAI_SECONDES = 5.0
@@ -36,7 +35,7 @@ def check_extension_repository(url: str = DEPOT_EXTENSIONS, delai: float = DELAI
     """
     resultat: list[str | None] = []
 
-    def essayer() -> None:
+    def attempt() -> None:
         try:
             with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=delai):
                 resultat.append(None)
@@ -45,7 +44,7 @@ def check_extension_repository(url: str = DEPOT_EXTENSIONS, delai: float = DELAI
         except (urllib.error.URLError, OSError, ValueError) as erreur:
             resultat.append(_cause(getattr(erreur, "reason", erreur)))
 
-    fil = threading.Thread(target=essayer, daemon=True)
+    fil = threading.Thread(target=attempt, daemon=True)
     fil.start()
     fil.join(delai + 0.5)
     if resultat and resultat[0] is None:
@@ -67,28 +66,28 @@ def _cause(erreur: object) -> str:
     return str(erreur)
 
 
-def chemin_pour_evidence(publie: Path, reports_dir: Path = REPORTS_DIR) -> str:
+def evidence_relative_path(publie: Path, site_dir: Path = REPORTS_PROJECT_DIR) -> str:
     """The diffusion file's path relative to the source folder, as Evidence's DuckDB connector expects."""
-    return os.path.relpath(Path(publie).resolve(), reports_dir / "sources" / SOURCE)
+    return os.path.relpath(Path(publie).resolve(), site_dir / "sources" / SOURCE)
 
 
-def environnement_evidence(publie: Path, reports_dir: Path = REPORTS_DIR) -> dict[str, str]:
+def evidence_environment(publie: Path, site_dir: Path = REPORTS_PROJECT_DIR) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
-        f"EVIDENCE_SOURCE__{SOURCE}__filename": chemin_pour_evidence(publie, reports_dir),
+        f"EVIDENCE_SOURCE__{SOURCE}__filename": evidence_relative_path(publie, site_dir),
         "SEND_ANONYMOUS_USAGE_STATS": "no",  # Evidence's telemetry
         "DO_NOT_TRACK": "1",
     })
     return env
 
 
-def _dependances_a_installer(reports_dir: Path) -> bool:
+def _dependencies_to_install(site_dir: Path) -> bool:
     """True when node_modules is missing or older than package-lock.json (npm writes its own copy of the lock)."""
-    installe = reports_dir / "node_modules" / ".package-lock.json"
-    return not installe.exists() or installe.stat().st_mtime < (reports_dir / "package-lock.json").stat().st_mtime
+    installe = site_dir / "node_modules" / ".package-lock.json"
+    return not installe.exists() or installe.stat().st_mtime < (site_dir / "package-lock.json").stat().st_mtime
 
 
-def build(publie: Path | None = None, reports_dir: Path = REPORTS_DIR) -> int:
+def build(publie: Path | None = None, site_dir: Path = REPORTS_PROJECT_DIR) -> int:
     """Check the network, install the locked npm packages if needed, extract the sources, build. Exit code."""
     publie = Path(publie or settings().diffusion).resolve()
     if not publie.is_file():
@@ -103,17 +102,17 @@ def build(publie: Path | None = None, reports_dir: Path = REPORTS_DIR) -> int:
     if probleme:
         print(probleme, file=sys.stderr)
         return 1
-    env = environnement_evidence(publie, reports_dir)
+    env = evidence_environment(publie, site_dir)
     etapes = [["npm", "run", "sources"], ["npm", "run", "build"]]
-    if _dependances_a_installer(reports_dir):
+    if _dependencies_to_install(site_dir):
         etapes.insert(0, ["npm", "ci", "--no-audit", "--no-fund"])
     print(f"Site Evidence construit depuis {publie}")
     for etape in etapes:
         print("$ " + " ".join(etape), flush=True)
-        if subprocess.run(etape, cwd=reports_dir, env=env).returncode != 0:
-            print(f"Échec de « {' '.join(etape)} » dans {reports_dir}.", file=sys.stderr)
+        if subprocess.run(etape, cwd=site_dir, env=env).returncode != 0:
+            print(f"Échec de « {' '.join(etape)} » dans {site_dir}.", file=sys.stderr)
             return 1
-    print(f"Site construit : {reports_dir / 'build'} (à servir tel quel, par exemple « npm run preview »).")
+    print(f"Site construit : {site_dir / 'build'} (à servir tel quel, par exemple « npm run preview »).")
     return 0
 
 

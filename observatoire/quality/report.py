@@ -101,7 +101,7 @@ def build(warehouse: Path, debut: datetime, publie: bool, chemin_publie: Path, c
             con.close()
     acces = [c for c in controles if c.cible == CIBLE_ACCES]
     marts = [c for c in controles if not c.cible.startswith("raw/") and c.cible != CIBLE_ACCES]
-    return Rapport(debut, publie, chemin_publie, sources, marts, erreur, audit_du_secret(debut), controles_acces=acces)
+    return Rapport(debut, publie, chemin_publie, sources, marts, erreur, run_secret_audit(debut), controles_acces=acces)
 
 
 def nombre(n: int) -> str:
@@ -142,7 +142,7 @@ def texte(rapport: Rapport) -> str:
         if not c.reussi:
             lignes.append(f"- {c.cible}, contrôle {c.nom} ({_etat(c)}) : {c.resume}")
     if rapport.secret:
-        lignes += texte_secret(rapport.secret)
+        lignes += secret_text(rapport.secret)
     for c in rapport.controles_acces:
         if not c.reussi:
             lignes.append(f"- Protection des fichiers ({_etat(c)}) : {c.resume}")
@@ -195,7 +195,7 @@ def write_html(rapport: Rapport, chemin: Path) -> Path:
                          f"<td>{e(c.resume)}</td></tr>")
         parts.append("</table>")
     if rapport.secret:
-        parts.append(html_secret(rapport.secret))
+        parts.append(secret_html(rapport.secret))
     if rapport.controles_acces:
         parts.append("<h2>Protection des fichiers</h2><table><tr><th>Contrôle</th><th>État</th><th>Détail</th></tr>")
         for c in rapport.controles_acces:
@@ -209,7 +209,7 @@ def write_html(rapport: Rapport, chemin: Path) -> Path:
 
 
 # --- secret statistique: the cost in information of the masking, from this run's audit ----------------------
-def audit_du_secret(debut: datetime) -> dict | None:
+def run_secret_audit(debut: datetime) -> dict | None:
     """The audit written by the `secret_statistique` check of this run (None when it did not run)."""
     import json
 
@@ -221,25 +221,25 @@ def audit_du_secret(debut: datetime) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def lignes_secret(secret: dict) -> list[tuple[str, int, int, int, str]]:
+def secret_rows(secret: dict) -> list[tuple[str, int, int, int, str]]:
     """Per table: cells, primary-masked, secondary-masked, share of masked EPCI cells."""
     return [(table, t["cellules"], t["primaires"], t["secondaires"],
              f"{t['part_epci_masquee']:.1%}".replace(".", ",").replace("%", " %"))
             for table, t in sorted(secret["par_table"].items())]
 
 
-def texte_secret(secret: dict) -> list[str]:
+def secret_text(secret: dict) -> list[str]:
     lignes = [f"Secret statistique : {secret['resume']}"]
-    for table, n, primaires, secondaires, part in lignes_secret(secret):
+    for table, n, primaires, secondaires, part in secret_rows(secret):
         lignes.append(f"    {table} : {nombre(primaires)} masquée(s) sous le seuil, {nombre(secondaires)} masquée(s) "
                       f"en second sur {nombre(n)} ; {part} des cellules des EPCI masquées")
     return lignes
 
 
-def html_secret(secret: dict) -> str:
+def secret_html(secret: dict) -> str:
     e = html.escape
     rows = "".join(f"<tr><td>{e(t)}</td><td>{nombre(n)}</td><td>{nombre(p)}</td><td>{nombre(s)}</td><td>{e(part)}</td>"
-                   "</tr>" for t, n, p, s, part in lignes_secret(secret))
+                   "</tr>" for t, n, p, s, part in secret_rows(secret))
     return ("<h2>Secret statistique</h2><p>" + e(secret["resume"]) + "</p><table><tr><th>Table</th><th>Cellules</th>"
             "<th>Masquées sous le seuil (primaire)</th><th>Masquées en second (secondaire)</th>"
             "<th>Part des cellules des EPCI masquées</th></tr>" + rows + "</table>")

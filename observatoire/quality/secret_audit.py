@@ -40,7 +40,7 @@ KEY = ["niveau", "code_zone", "annee"]
 SECRET_LEVELS = ("epci", "commune")
 
 
-def configuration() -> dict:
+def secret_thresholds() -> dict:
     """Thresholds (dbt_project.yml vars: the rule), protection widths (the thresholds unless
     OBSERVATOIRE_SECRET_LARGEUR_INDIVIDUEL / _FISCAL say otherwise) and the time limit per group of cells
     (OBSERVATOIRE_SECRET_LIMITE_S, 60 s)."""

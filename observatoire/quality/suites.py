@@ -279,7 +279,7 @@ def _merge(batches: list[list[ResultatAttendu]]) -> list[ResultatAttendu]:
 
 
 # --- files -------------------------------------------------------------------------------------------------
-def fichiers_derniere_charge(con, source: str) -> list[str]:
+def files_of_latest_load(con, source: str) -> list[str]:
     """The files of the source's latest load (ledger rows CHARGE with the latest ``charge_le``)."""
     rows = con.execute("""
         SELECT fichier FROM raw.journal_chargements
@@ -351,7 +351,7 @@ def validate(con, nom: str, fichiers: Sequence[str] | None = None, *, reference:
     suite = _suite(nom)
     source = suite.source.name if suite.source else None
     files = list(fichiers) if fichiers is not None else \
-        (fichiers_derniere_charge(con, source) if suite.needs_files else [])
+        (files_of_latest_load(con, source) if suite.needs_files else [])
     validator = _validator or _Validator()
     values = {"fichiers": files, "source": source, "reference": reference or reference_date()}
     outcomes: list[ResultatAttendu] = []

@@ -55,6 +55,11 @@ def model(dbt, session):
     # Rows in a fixed order: the greedy choice of complements must not depend on how a table was built
     # (an incremental build stores rows in another order than a full one).
     tables = dbt.ref("tables_secret").order("all").df()
+    # dbt reads a Python model's refs from its literal calls: the list above restates tables_secret.csv.
+    if set(tables["modele"]) != set(marts):
+        raise ValueError("int_diffusion__masque : la liste des tables de ce modèle diffère de "
+                         f"seeds/diffusion/tables_secret.csv ({sorted(set(tables['modele']) ^ set(marts))}) ; "
+                         "ajouter son dbt.ref() au modèle.")
     zones = dbt.ref("int_geo__zones").order("all").df()
     additive = dbt.ref("relations_additives").order("all").df()
     totals = dbt.ref("totaux_dimensions").order("all").df()
