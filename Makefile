@@ -30,6 +30,7 @@ lint: install
 	$(BIN)/sqlfluff lint models tests/dbt --disable-progress-bar
 	$(BIN)/python -m observatoire.generators.dbt_sources --check
 	$(BIN)/python -m observatoire.generators.docs_sources --check
+	$(BIN)/python -m observatoire.generators.followup_due --check
 
 test: lint
 	$(BIN)/pytest -q

@@ -29,9 +29,9 @@ from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.metadata_types import FailureSeverity
 from great_expectations.expectations.row_conditions import Column as RowColumn
 
-from observatoire.extracts import LINEAGE_COLUMNS, SOURCES, Source
+from observatoire.extracts import LINEAGE_COLUMNS, SOURCES, Source, code_list, code_list_file
 from observatoire.formats import FORMATS
-from observatoire.settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR
+from observatoire.settings import GEOGRAPHY_DIR
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent
 FRESHNESS_FILE = EXPECTATIONS_DIR / "fraicheur.yml"
@@ -78,17 +78,8 @@ class Suite:
 
 # --- reference lists -----------------------------------------------------------------------------------
 @functools.cache
-def codes(seed: str) -> tuple[str, ...]:
-    """The codes (first column) of a code-list seed of seeds/nomenclatures."""
-    with open(NOMENCLATURES_DIR / f"{seed}.csv", encoding="utf-8", newline="") as f:
-        reader = csv.reader(f)
-        next(reader)
-        return tuple(row[0] for row in reader if row)
-
-
-@functools.cache
 def seed_rows(seed: str) -> tuple[dict[str, str], ...]:
-    with open(NOMENCLATURES_DIR / f"{seed}.csv", encoding="utf-8", newline="") as f:
+    with open(code_list_file(seed)[0], encoding="utf-8", newline="") as f:
         return tuple(csv.DictReader(f))
 
 
@@ -255,18 +246,18 @@ def column_rules(source: Source) -> list[Expectation]:
                 column=name, value_set=["O", "N"], severity=ERROR, description=f"{label} vaut O ou N"))
         if c.kind == "code":
             rules.append(gxe.ExpectColumnValuesToBeInSet(
-                column=name, value_set=list(codes(c.codes)), severity=ERROR,
-                description=f"{label} : code de la liste {c.codes} (seeds/nomenclatures)"))
+                column=name, value_set=list(code_list(c.codes)), severity=ERROR,
+                description=f"{label} : code de la liste {c.codes} (seeds)"))
         if c.kind == "naissance":
             rules.append(gxe.ExpectColumnValuesToBeInSet(
-                column=name, value_set=list(codes("tranches_age")), severity=ERROR,
+                column=name, value_set=list(code_list("tranches_age")), severity=ERROR,
                 description="Tranche d'âge : code de la liste tranches_age"))
         if c.kind == "commune":
             rules.append(gxe.ExpectColumnValuesToBeInSet(
                 column=name, value_set=list(known_communes()), severity=ERROR,
                 description=f"{label} : commune du COG 2026 du Pas-de-Calais ou ancienne commune du tableau des "
                             "fusions (correspondance_communes)"))
-        if c.kind == "date":
+        if c.kind == "date" and not c.planned:
             rules.append(gxe.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A="_date_extraction", column_B=name, or_equal=True, ignore_row_if="either_value_is_missing",
                 severity=ERROR,
@@ -296,11 +287,31 @@ def delivered_once(source: Source) -> Expectation:
 
 
 # --- suites --------------------------------------------------------------------------------------------
-def source_suite(source: Source, rows: str, rules: Iterable[Expectation]) -> Suite:
+def source_suite(source: Source, rows: str, rules: Iterable[Expectation], volumes: bool = True) -> Suite:
     """The suite of a source: its schema, the rows of the files being validated (rules of the specification
-    plus the source's own ``rules``), unique keys per extraction, volumes against the previous extract."""
+    plus the source's own ``rules``), unique keys per extraction and, unless ``volumes`` is false (files that
+    are not successive extracts of one table), volumes against the previous extract."""
     expected_types = {c.stored_name: "VARCHAR" for c in source.stored_columns} | LINEAGE_TYPES
     key = " + ".join(f"« {source.column(k).header} »" for k in source.key)
+    volume_frames = (
+        Frame(
+            name="volumes",
+            description="une ligne par fichier validé, avec l'extraction précédente de la source",
+            sql=VOLUMES_SQL,
+            expectations=(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="rapport_extraction_precedente", min_value=1 - VOLUME_CHANGE_MAX,
+                    max_value=1 + VOLUME_CHANGE_MAX, severity=WARN,
+                    description=f"Nombre de lignes dans une fourchette de ±{percent(VOLUME_CHANGE_MAX)} autour de "
+                                "l'extraction précédente (baisse ou hausse plus forte signalée)"),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="part_lignes_rejetees", max_value=REJECTED_SHARE_MAX, severity=WARN,
+                    description=f"Au plus {percent(REJECTED_SHARE_MAX)} des lignes du fichier mises en quarantaine "
+                                "(raw.rejets)"),
+            ),
+            index=("fichier",),
+        ),
+    ) if volumes else ()
     return Suite(
         name=source.name,
         label=source.label,
@@ -340,23 +351,7 @@ def source_suite(source: Source, rows: str, rules: Iterable[Expectation]) -> Sui
                 ),
                 index=("_fichier", "_ligne"),
             ),
-            Frame(
-                name="volumes",
-                description="une ligne par fichier validé, avec l'extraction précédente de la source",
-                sql=VOLUMES_SQL,
-                expectations=(
-                    gxe.ExpectColumnValuesToBeBetween(
-                        column="rapport_extraction_precedente", min_value=1 - VOLUME_CHANGE_MAX,
-                        max_value=1 + VOLUME_CHANGE_MAX, severity=WARN,
-                        description=f"Nombre de lignes dans une fourchette de ±{percent(VOLUME_CHANGE_MAX)} autour de "
-                                    "l'extraction précédente (baisse ou hausse plus forte signalée)"),
-                    gxe.ExpectColumnValuesToBeBetween(
-                        column="part_lignes_rejetees", max_value=REJECTED_SHARE_MAX, severity=WARN,
-                        description=f"Au plus {percent(REJECTED_SHARE_MAX)} des lignes du fichier mises en quarantaine "
-                                    "(raw.rejets)"),
-                ),
-                index=("fichier",),
-            ),
+            *volume_frames,
         ),
     )
 
@@ -365,6 +360,8 @@ def freshness_suite(source: str) -> Suite:
     """Freshness of a source at the reference date, with the thresholds of expectations/fraicheur.yml."""
     r = freshness_rules()[source]
     warn_after = int(r["cadence_jours"]) + int(r["grace_jours"])
+    # A source fed by people (the pilots' workbooks) warns when late; it never blocks the other sources.
+    late = ERROR if r.get("bloquante", True) else WARN
     return Suite(
         name=f"fraicheur_{source}",
         label=f"Fraîcheur de {SOURCES[source].label}",
@@ -376,14 +373,14 @@ def freshness_suite(source: str) -> Suite:
                 sql=FRESHNESS_SQL,
                 expectations=(
                     gxe.ExpectColumnValuesToNotBeNull(
-                        column="derniere_extraction", severity=ERROR,
+                        column="derniere_extraction", severity=late,
                         description="Au moins une extraction chargée pour la source"),
                     gxe.ExpectColumnValuesToBeBetween(
                         column="age_jours", max_value=warn_after, severity=WARN,
                         description=f"Dernière extraction de moins de {warn_after} jours (cadence "
                                     f"{r['cadence_jours']} j + délai de grâce {r['grace_jours']} j)"),
                     gxe.ExpectColumnValuesToBeBetween(
-                        column="age_jours", max_value=int(r["seuil_erreur_jours"]), severity=ERROR,
+                        column="age_jours", max_value=int(r["seuil_erreur_jours"]), severity=late,
                         description=f"Dernière extraction de moins de {r['seuil_erreur_jours']} jours "
                                     "(seuil d'erreur : publication bloquée au-delà)"),
                 ),

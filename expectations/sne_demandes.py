@@ -2,12 +2,12 @@
 
 import great_expectations.expectations as gxe
 
-from observatoire.extracts import SNE_DEMANDES
+from observatoire.extracts import SNE_DEMANDES, code_list
 
-from .commun import ERROR, WARN, after, codes, col, household_size, rows_sql, source_suite
+from .commun import ERROR, WARN, after, col, household_size, rows_sql, source_suite
 
 # "T2/T3": codes of sne_typologies separated by "/" (staging trims and upper-cases each one).
-_TYPOLOGY = "(?:" + "|".join(codes("sne_typologies")) + ")"
+_TYPOLOGY = "(?:" + "|".join(code_list("sne_typologies")) + ")"
 TYPOLOGIES_REGEX = rf"(?i)^\s*{_TYPOLOGY}\s*(?:/\s*{_TYPOLOGY}\s*)*$"
 
 # A demand is re-delivered when radiated (docs/sources/sne.md): no "delivered once" rule.

@@ -229,23 +229,23 @@ def floor(depot: Path, published: Path, folder: Path) -> dict[str, float]:
     its checks, quarantine and ledger. Seeds and Python models are copied from the published warehouse (reference
     tables of a few thousand rows, the masking pattern); models are created from the compiled SQL of the latest
     dbt build, in dependency order."""
+    from observatoire.ingestion import raw_schema
     from observatoire.ingestion.loader import Loader
-    from observatoire.ingestion.reading import csv_header, detect_encoding, map_header
+    from observatoire.ingestion.reading import csv_header, detect_encoding, map_header, read_file, select_columns
     from observatoire.warehouse import connect, load_extension
 
     shutil.rmtree(folder, ignore_errors=True)
     con = connect(folder / "observatoire.duckdb")  # dbt's database name: the file's stem
     loaded_at = datetime.now().replace(microsecond=0)
     start = time.perf_counter()
-    loader = Loader(con, KEY.encode(), loaded_at)
+    Loader(con, KEY.encode(), loaded_at)  # the formats, pseudonymisation macro and raw tables the reading uses
     for source in SOURCES.values():
-        loader._ensure_source_table(source)
+        raw_schema.ensure_source_table(con, source)
         for path in _depot_files(depot / source.name):
             extracted = extraction_date(path.name)
             names = ", ".join(f'"{c.stored_name}"' for c in source.stored_columns)
-            if path.suffix.lower() == ".xlsx":
-                load_extension(con, "excel")
-                mapping, _ = loader._read_xlsx(source, path, extracted)
+            if path.suffix.lower() == ".xlsx":  # the loader's reading, a workbook being small
+                mapping, _ = read_file(con, source, path, extracted)
                 relation = "SELECT * FROM _fichier"
             else:
                 encoding = detect_encoding(path)
@@ -256,7 +256,7 @@ def floor(depot: Path, published: Path, folder: Path) -> dict[str, float]:
                 columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
                 # Line numbers as the loader takes them: the rowid of a first copy, in the file's order.
                 con.execute(f"CREATE OR REPLACE TEMP TABLE _lu AS SELECT "
-                            f"{loader._select_columns(mapping, extracted, lambda i: f'c{i}')} "
+                            f"{select_columns(mapping, extracted, lambda i: f'c{i}')} "
                             f"FROM read_csv('{path}', delim=';', quote='\"', escape='\"', header=true, "
                             f"auto_detect=false, columns={columns}, encoding='{encoding}')")
                 relation = "SELECT *, rowid + 2 AS _ligne FROM _lu"

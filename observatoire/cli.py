@@ -14,12 +14,12 @@ import os
 import secrets
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from observatoire.extracts import SOURCES
 from observatoire.quality import report as quality_report
-from observatoire.settings import PROJECT_DIR, QUALITY_REPORT, dbt_input_files, settings
+from observatoire.settings import PROJECT_DIR, QUALITY_REPORT, dbt_input_files, reference_date, settings
 
 
 class ConfigurationError(Exception):
@@ -330,6 +330,42 @@ def cmd_geographie(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suivi_preparer(args: argparse.Namespace) -> int:
+    from observatoire.followup.prepare import prepare
+
+    s = settings()
+    out = s.followup_dir / args.cotech.isoformat() / "a_envoyer"
+    try:
+        written = prepare(args.cotech, out, s.published, reference_date())
+    except ValueError as e:
+        raise ConfigurationError(str(e)) from None
+    print(f"{len(written)} classeurs de suivi pour le COTECH du {args.cotech:%d/%m/%Y} dans {out} :")
+    for path in written:
+        print(f"  {path.name}")
+    print(f"Une fois remplis, les déposer tels quels dans {s.depot_dir / 'suivi_plan'} puis lancer "
+          "« observatoire actualiser ».")
+    return 0
+
+
+def cmd_suivi_relancer(args: argparse.Namespace) -> int:
+    from observatoire.followup.referential import contacts, cotech_period
+    from observatoire.followup.reminders import email_texts
+    from observatoire.warehouse import WarehouseError
+
+    s = settings()
+    if not s.published.exists():
+        raise ConfigurationError(f"Aucun entrepôt publié ({s.published}) : lancer « observatoire actualiser ».")
+    try:
+        cotech_period(args.cotech)
+        texts = email_texts(s.published, args.cotech, contacts())
+    except (ValueError, WarehouseError) as e:
+        raise ConfigurationError(str(e)) from None
+    if not texts:
+        print(f"Tous les classeurs du COTECH du {args.cotech:%d/%m/%Y} sont revenus complets : aucune relance.")
+    print("\n\n---\n\n".join(texts))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from observatoire import bench
 
@@ -353,6 +389,13 @@ def _month(value: str) -> str:
     except ValueError:
         raise argparse.ArgumentTypeError(f"mois invalide « {value} » (attendu AAAA-MM)") from None
     return value
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date invalide « {value} » (attendu AAAA-MM-JJ)") from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -381,6 +424,16 @@ def parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=cmd_bench)
     sub.add_parser("geographie", help="régénérer les seeds géographiques depuis le COG") \
         .set_defaults(func=cmd_geographie)
+    followup = sub.add_parser("suivi", help="suivi partagé des fiches actions (fiche 6-3) : classeurs des pilotes")
+    followup_sub = followup.add_subparsers(dest="action", required=True, metavar="action")
+    for name, func, text in (
+            ("preparer", cmd_suivi_preparer, "écrire un classeur par pilote avant un COTECH "
+                                             "(data/suivi/<date>/a_envoyer/)"),
+            ("relancer", cmd_suivi_relancer, "lister, par pilote, ce qui manque encore pour un COTECH "
+                                             "(texte de courriel)")):
+        action = followup_sub.add_parser(name, help=text)
+        action.add_argument("--cotech", type=_day, required=True, help="date du COTECH, AAAA-MM-JJ")
+        action.set_defaults(func=func)
     return p
 
 

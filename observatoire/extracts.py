@@ -15,10 +15,16 @@ Kinds:
 
 from __future__ import annotations
 
+import csv
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+
+from observatoire.followup import layout as followup_layout
+from observatoire.settings import SEEDS_DIR
 
 KINDS = {"identifiant", "personnel", "naissance", "texte", "code", "commune", "date", "entier", "decimal", "booleen"}
 
@@ -41,8 +47,9 @@ class Column:
     name: str  # warehouse column name (snake_case, French)
     kind: str
     required: bool = False  # a row without a value is quarantined
-    codes: str | None = None  # code-list seed for kind "code"
+    codes: str | None = None  # code list for kind "code": a seed's name, or "<seed>.<column>" (see code_list)
     description: str = ""
+    planned: bool = False  # a date that may lie after the extraction date (a meeting, a milestone to come)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -92,6 +99,11 @@ class Source:
     producer: str  # the producer's system, as the dossier's sources table names it
     formats: tuple[str, ...] = ("csv",)
     rules: tuple[RowRule, ...] = ()
+    # "tableau": one table of rows (header, then one row per line); "classeur_suivi": the follow-up workbook of
+    # fiche 6-3 (observatoire/followup/), several sheets flattened into rows, each with its sheet in "feuille".
+    reader: str = "tableau"
+    # For a workbook: column letter of each stored column, so that a quarantined value is named by its cell.
+    cells: tuple[tuple[str, str], ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -105,6 +117,29 @@ class Source:
     @property
     def stored_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.stored)
+
+
+@functools.cache
+def code_list_file(spec: str) -> tuple[Path, str]:
+    """Where a code list is: the seed ``<name>.csv`` anywhere under seeds/ and the column holding the codes
+    (``<name>.<column>``, or the seed's first column)."""
+    name, _, column = spec.partition(".")
+    found = sorted(SEEDS_DIR.rglob(f"{name}.csv"))
+    if len(found) != 1:
+        raise ValueError(f"liste de codes « {spec} » : {len(found)} seeds {name}.csv sous seeds/ (une attendue)")
+    with open(found[0], encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f))
+    if column and column not in header:
+        raise ValueError(f"liste de codes « {spec} » : pas de colonne {column} dans {found[0].name}")
+    return found[0], column or header[0]
+
+
+@functools.cache
+def code_list(spec: str) -> tuple[str, ...]:
+    """The codes of a code list, in file order."""
+    path, column = code_list_file(spec)
+    with open(path, encoding="utf-8", newline="") as f:
+        return tuple(row[column] for row in csv.DictReader(f) if row[column])
 
 
 def _personal(*headers_names: tuple[str, str]) -> tuple[Column, ...]:
@@ -357,7 +392,73 @@ CCAPEX = Source(
     ),
 )
 
-SOURCES: dict[str, Source] = {s.name: s for s in (FSL, DALO, SNE_DEMANDES, SNE_ATTRIBUTIONS, PPPI, CCAPEX)}
+def _value_rule(nature: str, condition: str) -> str:
+    """SQL: true when a value entered for an indicator of this nature breaks its rule."""
+    return f"nature = '{nature}' AND valeur IS NOT NULL AND NOT coalesce({condition}, false)"
+
+
+_NUMBER = "formats.decimal_fr(valeur)"
+
+SUIVI_PLAN = Source(
+    name="suivi_plan",
+    short_label="Suivi des fiches actions",
+    producer="Pilotes des fiches actions (classeurs de suivi du COTECH)",
+    label="Suivi partagé des fiches actions du plan (fiche 6-3)",
+    grain="une ligne par indicateur, zone et période d'une feuille de fiche, ou par fiche de la feuille Avancement",
+    cadence="trimestrielle",
+    formats=("xlsx",),
+    staging="stg_suivi__retours",
+    reader="classeur_suivi",
+    cells=tuple(followup_layout.letters().items()),
+    key=("pilote", "date_cotech", "feuille", "fiche", "code_indicateur", "niveau", "code_zone", "periode"),
+    rules=(
+        RowRule("code_indicateur", f"feuille <> '{followup_layout.PROGRESS_SHEET}' AND code_indicateur IS NULL",
+                "code indicateur manquant sur une feuille de fiche"),
+        RowRule("valeur", _value_rule("nombre", f"{_NUMBER} >= 0 AND {_NUMBER} = trunc({_NUMBER})"),
+                "nombre entier positif ou nul attendu"),
+        RowRule("valeur", _value_rule("part", f"{_NUMBER} BETWEEN 0 AND 100"),
+                "part en pourcentage attendue, de 0 à 100"),
+        RowRule("valeur", _value_rule("montant", f"{_NUMBER} >= 0"), "montant en euros positif ou nul attendu"),
+        RowRule("valeur", _value_rule("delai", f"{_NUMBER} >= 0"), "délai en jours positif ou nul attendu"),
+        RowRule("valeur", _value_rule("jalon", "formats.date_fr(valeur) IS NOT NULL"),
+                "date JJ/MM/AAAA attendue (date à laquelle le jalon est atteint)"),
+        RowRule("valeur", _value_rule("qualitatif", "valeur IN ('1', '2', '3', '4', '5')"),
+                "appréciation de 1 à 5 attendue"),
+    ),
+    columns=(
+        Column("Pilote", "pilote", "code", required=True, codes="pilotes_plan",
+               description="Code de l'institution pilote qui a rempli le classeur (feuille Lisez-moi)"),
+        Column("Date du COTECH", "date_cotech", "date", required=True, planned=True,
+               description="Date du COTECH que le classeur prépare (feuille Lisez-moi)"),
+        Column("Feuille", "feuille", "texte", required=True, description="Feuille du classeur d'où vient la ligne"),
+        Column("Ligne de la feuille", "ligne_feuille", "entier", required=True,
+               description="Ligne de la feuille d'où vient la ligne (_ligne : son rang dans le classeur)"),
+        Column("Fiche", "fiche", "code", required=True, codes="fiches_actions",
+               description="Numéro de la fiche action (1-1 à 6-4)"),
+        Column("Code indicateur", "code_indicateur", "code", codes="indicateurs_plan_referentiel.code_indicateur",
+               description="Code de l'indicateur d'évaluation (feuilles de fiches)"),
+        Column("Nature", "nature", "code", codes="natures_indicateur",
+               description="Nature attendue de la valeur (nombre, part, montant, délai, jalon, qualitatif)"),
+        Column("Niveau", "niveau", "code", codes="niveaux_suivi",
+               description="Niveau géographique de la valeur (département, territoire, arrondissement)"),
+        Column("Code zone", "code_zone", "texte", description="Code de la zone (62, code de territoire ou "
+                                                              "d'arrondissement)"),
+        Column("Période", "periode", "texte", description="Période de la valeur (AAAA, AAAA-Tn)"),
+        Column("Valeur", "valeur", "texte",
+               description="Valeur saisie par le pilote, telle quelle (nombre à virgule, date JJ/MM/AAAA ou note)"),
+        Column("Commentaire", "commentaire", "texte", description="Commentaire du pilote sur la valeur"),
+        Column("Statut", "statut", "code", codes="suivi_statuts_action",
+               description="Statut d'avancement de la fiche (feuille Avancement)"),
+        Column("Commentaire sur l'avancement", "commentaire_avancement", "texte",
+               description="Commentaire du pilote sur l'avancement de la fiche"),
+        Column("Prochain jalon", "prochain_jalon", "texte", description="Prochain jalon de la fiche"),
+        Column("Date du prochain jalon", "date_prochain_jalon", "date", planned=True,
+               description="Date prévue du prochain jalon"),
+    ),
+)
+
+SOURCES: dict[str, Source] = {s.name: s for s in (FSL, DALO, SNE_DEMANDES, SNE_ATTRIBUTIONS, PPPI, CCAPEX,
+                                                   SUIVI_PLAN)}
 
 # File names carry the extraction date: <source>_<période>_extrait_<AAAA-MM-JJ>.<csv|xlsx>, in any case.
 EXTRACTION_DATE = re.compile(r"extrait_(\d{4})-(\d{2})-(\d{2})", re.IGNORECASE)

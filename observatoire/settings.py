@@ -68,6 +68,11 @@ class Settings:
         return self.data_dir / "rapports"
 
     @property
+    def followup_dir(self) -> Path:
+        """The follow-up workbooks of each COTECH: <date>/a_envoyer/ (returned ones go to depot/suivi_plan/)."""
+        return self.data_dir / "suivi"
+
+    @property
     def key_file(self) -> Path:
         """Local pseudonymisation key created by the demo when OBSERVATOIRE_CLE_PSEUDO is not set."""
         return self.data_dir / "cle_pseudonymisation.txt"

@@ -86,3 +86,25 @@ def test_the_benchmark_depot_is_one_the_loader_reads(tmp_path):
     [copied] = sorted((folder / "depot").rglob("*.csv"))
     assert copied.name == files[0].name and not copied.is_symlink()
     assert not outside_depot(copied, folder / "depot") and copied.read_text(encoding="utf-8") == "en-tête\n"
+
+
+def test_the_floor_reads_every_source_with_the_loaders_own_reading(demo, tmp_path):
+    """The floor (files read with the loader's SQL, dbt models as plain SQL) runs on the demo: every raw table
+    holds at least the rows the real refresh kept, and the portraits come out."""
+    import duckdb
+
+    from observatoire.extracts import SOURCES
+
+    timings = bench.floor(demo.depot, demo.published, tmp_path / "plancher")
+    assert timings["total"] > 0
+    floor = duckdb.connect(str(tmp_path / "plancher" / "observatoire.duckdb"), read_only=True)
+    published = duckdb.connect(str(demo.published), read_only=True)
+    try:
+        for source in SOURCES:
+            kept = published.execute(f"SELECT count(*) FROM raw.{source}").fetchone()[0]
+            assert floor.execute(f"SELECT count(*) FROM raw.{source}").fetchone()[0] >= kept > 0, source
+        query = "SELECT count(*) FROM marts.portrait_departement"
+        assert floor.execute(query).fetchone() == published.execute(query).fetchone()
+    finally:
+        floor.close()
+        published.close()

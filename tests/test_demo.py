@@ -15,13 +15,14 @@ import pytest
 
 from observatoire.demo import calibration as cal
 from observatoire.demo import generate, indicators
-from observatoire.demo.common import codes
-from observatoire.extracts import SOURCES, extraction_date
+from observatoire.extracts import SOURCES, code_list, extraction_date
 from observatoire.settings import GEOGRAPHY_DIR
 
 SMALL = {"echelle": 0.03, "graine": 7, "jusqua": "2023-06"}
 MONTHLY = ("fsl", "sne_demandes", "sne_attributions")
 QUARTERLY = ("dalo", "ccapex")
+# The extracts that are one table (the follow-up workbooks of fiche 6-3 are tested by tests/test_suivi.py).
+TABLES = {name: source for name, source in SOURCES.items() if source.reader == "tableau"}
 NAME = re.compile(r"^(?P<source>[a-z_]+)_(?P<period>\d{4}(-\d{2}|-T[1-4])?)_extrait_(?P<date>\d{4}-\d{2}-\d{2})"
                   r"\.(?P<ext>csv|xlsx)$")
 DATE = re.compile(r"^\d{2}/\d{2}/\d{4}$")
@@ -72,7 +73,7 @@ def rows(small):
     """All rows of every file of the small run, per source: list of (file, row)."""
     depot, _ = small
     out = {}
-    for source in SOURCES:
+    for source in TABLES:
         out[source] = [(f, r) for f in files(depot, source) for r in read_rows(f)[1]]
     return out
 
@@ -100,7 +101,7 @@ def test_files_per_source_and_period(small):
     assert pppi == ["pppi_2013_extrait_2015-10-15.csv", "pppi_2015_extrait_2017-10-15.csv",
                     "pppi_2017_extrait_2019-10-15.csv", "pppi_2019_extrait_2021-10-15.csv",
                     "pppi_2021_extrait_2023-10-15.csv"][:4]  # 2021 is delivered after June 2023
-    for source in SOURCES:
+    for source in TABLES:
         for p in files(depot, source):
             m = NAME.match(p.name)
             assert m and m["source"] == source, p.name
@@ -125,7 +126,7 @@ def test_dalo_xlsx_from_2023_and_readable(small):
 
 def test_headers_equal_contract(small):
     depot, _ = small
-    for source, spec in SOURCES.items():
+    for source, spec in TABLES.items():
         for p in files(depot, source):
             header, _ = read_rows(p)
             assert header == [c.header for c in spec.columns], p.name
@@ -150,15 +151,15 @@ def test_encodings(small):
 def test_values_follow_the_contract(rows):
     with open(GEOGRAPHY_DIR / "communes.csv", encoding="utf-8") as f:
         communes = {r["code_commune"] for r in csv.DictReader(f)}
-    typologies = set(codes("sne_typologies"))
-    for source, spec in SOURCES.items():
+    typologies = set(code_list("sne_typologies"))
+    for source, spec in TABLES.items():
         for col in spec.columns:
             values = {r[col.header] for _, r in rows[source]}
             filled = values - {""}
             if col.required:
                 assert "" not in values, (source, col.header)
             if col.kind == "code":
-                assert filled <= set(codes(col.codes)), (source, col.header, filled - set(codes(col.codes)))
+                assert filled <= set(code_list(col.codes)), (source, col.header, filled - set(code_list(col.codes)))
             elif col.kind == "booleen":
                 assert filled <= {"O", "N"}, (source, col.header)
             elif col.kind == "commune":
@@ -178,7 +179,7 @@ def test_values_follow_the_contract(rows):
 
 
 def test_keys_unique_within_each_extract(rows):
-    for source, spec in SOURCES.items():
+    for source, spec in TABLES.items():
         headers = [spec.column(k).header for k in spec.key]
         seen: dict[Path, set] = {}
         for f, r in rows[source]:
@@ -188,7 +189,7 @@ def test_keys_unique_within_each_extract(rows):
 
 
 def test_personal_identifiers_are_filled_and_plausible(rows):
-    for source, spec in SOURCES.items():
+    for source, spec in TABLES.items():
         for col in spec.columns:
             if col.kind in ("personnel", "identifiant", "naissance"):
                 values = [r[col.header] for _, r in rows[source]]
@@ -282,7 +283,7 @@ def test_dalo_state_changes(rows):
 
 
 def test_ccapex_procedures(rows):
-    order = {c: i for i, c in enumerate(codes("ccapex_etapes"))}
+    order = {c: i for i, c in enumerate(code_list("ccapex_etapes"))}
     procedures: dict[str, list[dict]] = {}
     for f, r in rows["ccapex"]:
         day = parse(r["Date de l'étape"])
@@ -299,7 +300,7 @@ def test_ccapex_procedures(rows):
         assert [days[s] for s in steps] == sorted(days[s] for s in steps)
         assert len({(e["Code commune"], e["Type de bailleur"], e["Motif de la procédure"]) for e in events}) == 1
     stages = {r["Étape"] for _, r in rows["ccapex"]}
-    assert stages == set(codes("ccapex_etapes"))
+    assert stages == set(code_list("ccapex_etapes"))
 
 
 def test_pppi_consistency(rows):
@@ -330,7 +331,7 @@ def test_project_ingestion_loads_demo_files_without_rejects(small, tmp_path):
         pytest.skip(f"ingestion indisponible : {e}")
     depot, _ = small
     sample = tmp_path / "depot"
-    for source in SOURCES:
+    for source in TABLES:
         chosen = files(depot, source)
         if source in MONTHLY:
             chosen = chosen[:2] + chosen[-2:]
@@ -341,7 +342,7 @@ def test_project_ingestion_loads_demo_files_without_rejects(small, tmp_path):
         for f in chosen:
             (sample / source).mkdir(parents=True, exist_ok=True)
             (sample / source / f.name).write_bytes(f.read_bytes())
-    results = loader.load_all(con, sample, b"0" * 32)
+    results = loader.load_all(con, sample, b"0" * 32, list(TABLES))
     for source, loaded in results.items():
         assert loaded, source
         for r in loaded:

@@ -3,7 +3,8 @@
 -- Plan indicators for diffusion, by département and territoire (the EPCI detail is in the diffusion
 -- portraits). A computed value is masked when one of the counts it is made of is masked in the diffusion
 -- marts for that zone and year (so the masking decisions are the marts' own, secondary masking
--- included). Values entered by the COTECH are published as entered.
+-- included). A collected value is published as reported, except a year of a count one of whose quarters is
+-- masked in the follow-up (int_diffusion__suivi_masques).
 with indicateurs as (
     select * from {{ ref('indicateurs_plan') }}
     where niveau in ('departement', 'territoire')
@@ -29,6 +30,16 @@ masques as (
             )
     where indicateurs.mode = 'calcule'
     group by all
+
+    union all
+
+    -- a collected count's year holding a small quarter (its sum would give the quarter back)
+    select distinct
+        code_indicateur,
+        niveau,
+        code_zone,
+        annee
+    from {{ ref('int_diffusion__suivi_masques') }}
 )
 
 select

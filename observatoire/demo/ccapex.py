@@ -23,7 +23,6 @@ import pyarrow as pa
 from observatoire.demo import calibration as cal
 from observatoire.demo import identities
 from observatoire.demo.common import (
-    codes,
     date_array,
     day_number,
     days_in_months,
@@ -43,6 +42,7 @@ from observatoire.demo.common import (
     years_of_days,
 )
 from observatoire.demo.periods import FileSpec, quarter_label, quarter_months, quarterly_extraction, quarters
+from observatoire.extracts import code_list
 
 SEASON = np.array([1.0, 1.0, 1.05, 1.0, 1.0, 1.0, 0.9, 0.55, 1.0, 1.05, 1.05, 0.9])
 COVID_2020 = {3: 0.55, 4: 0.05, 5: 0.3, 6: 0.9}
@@ -126,7 +126,7 @@ class Events:
         n = len(proc)
         if n == 0:
             return
-        stages = codes("ccapex_etapes")
+        stages = code_list("ccapex_etapes")
         debt = np.full(n, np.nan) if debt is None else np.asarray(debt, dtype=float)
         dec = np.full(n, -1, np.int8) if decision is None else np.asarray(decision, dtype=np.int8)
         self.parts.append((proc, np.full(n, stages.index(stage), np.int8), np.asarray(day, np.int64), debt, dec))
@@ -192,7 +192,7 @@ def _assigned_batch(graine: int, t: int, year: int, echelle: float) -> dict:
     ev.add(idx[exit_cat == 1], "PROTOCOLE", exit_day[exit_cat == 1], base[exit_cat == 1] * 1.3)
     judged = exit_cat == 2
     jug_day = assign + _uniform_days(rng, n, 60, 200)
-    decisions = codes("ccapex_decisions_jugement")
+    decisions = code_list("ccapex_decisions_jugement")
     verdict = np.full(n, -1, np.int8)
     verdict[judged] = np.array([decisions.index(k) for k in cal.CCAPEX_JUGEMENTS])[
         quota_categories(rng, int(judged.sum()), list(cal.CCAPEX_JUGEMENTS.values()))]
@@ -246,8 +246,8 @@ def _assigned_batch(graine: int, t: int, year: int, echelle: float) -> dict:
             req_day = np.maximum(req_day + 180, ans_day) + _uniform_days(rng, n, 0, 180)
     return {"proc": {"uid": row_keys(key_base(graine, "ccapex", "assignation", tcode, year), n),
                      "terr": np.full(n, t, np.int8), "comm": geo.sample(t, rng.random(n), 1.1),
-                     "motif": _lookup(codes("ccapex_motifs"), motif),
-                     "bailleur": _lookup(codes("ccapex_types_bailleur"), bailleur), "kind": ASSIGNED, "year": year},
+                     "motif": _lookup(code_list("ccapex_motifs"), motif),
+                     "bailleur": _lookup(code_list("ccapex_types_bailleur"), bailleur), "kind": ASSIGNED, "year": year},
             "events": ev.arrays()}
 
 
@@ -299,8 +299,8 @@ def _cdp_batch(graine: int, t: int, year: int, echelle: float) -> dict:
            base[cat == 1])
     return {"proc": {"uid": row_keys(key_base(graine, "ccapex", "commandement", tcode, year), n),
                      "terr": np.full(n, t, np.int8), "comm": geo.sample(t, rng.random(n), 1.1),
-                     "motif": np.full(n, codes("ccapex_motifs").index("IMPAYES")),
-                     "bailleur": _lookup(codes("ccapex_types_bailleur"), bailleur), "kind": CDP_ONLY, "year": year},
+                     "motif": np.full(n, code_list("ccapex_motifs").index("IMPAYES")),
+                     "bailleur": _lookup(code_list("ccapex_types_bailleur"), bailleur), "kind": CDP_ONLY, "year": year},
             "events": ev.arrays()}
 
 
@@ -323,8 +323,8 @@ def quarter_table(batches: list[dict], start: int, end: int) -> tuple[pa.Table, 
         sel = np.flatnonzero((ev["day"] >= start) & (ev["day"] <= end))
         if len(sel):
             rows.append((b, sel))
-    stages = codes("ccapex_etapes")
-    decisions = codes("ccapex_decisions_jugement")
+    stages = code_list("ccapex_etapes")
+    decisions = code_list("ccapex_decisions_jugement")
     cols: dict[str, list] = {k: [] for k in ("uid", "comm", "motif", "bailleur", "kind", "year", "terr", "seq",
                                              "stage", "day", "debt", "decision")}
     for b, sel in rows:
@@ -344,7 +344,7 @@ def quarter_table(batches: list[dict], start: int, end: int) -> tuple[pa.Table, 
     age = np.floor((22 + hash_uniform(keys, 81) ** 1.2 * 60) * 365.25)
     birth = (c["day"] - age).astype(np.int64)
     debt = np.round(c["debt"].astype(float), 2)
-    bailleurs, motifs = codes("ccapex_types_bailleur"), codes("ccapex_motifs")
+    bailleurs, motifs = code_list("ccapex_types_bailleur"), code_list("ccapex_motifs")
     table = {
         "_year": pa.array(c["year"].astype(np.int16)), "_terr": pa.array(c["terr"].astype(np.int8) + 1),
         "_kind": pa.array(c["kind"].astype(np.int8)), "_seq": pa.array(c["seq"].astype(np.int32)),

@@ -20,7 +20,8 @@ from functools import cache
 import numpy as np
 import pyarrow as pa
 
-from observatoire.settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR
+from observatoire.extracts import code_list
+from observatoire.settings import GEOGRAPHY_DIR
 
 EPOCH = date(1970, 1, 1)
 DAYS_PER_MONTH = 30.4375  # the definition used for "délai en mois"
@@ -273,17 +274,11 @@ def days_in_months(first_month: int, n_months: int, rng: np.random.Generator, co
 # Code lists (seeds/nomenclatures)
 
 
-@cache
-def codes(seed: str) -> tuple[str, ...]:
-    """The codes of a code-list seed, in file order (first column)."""
-    with open(NOMENCLATURES_DIR / f"{seed}.csv", encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))
-    return tuple(r[0] for r in rows[1:] if r)
 
 
 def weights_for(seed: str, weights: dict[str, float]) -> tuple[tuple[str, ...], np.ndarray]:
     """Probabilities over a code list; every key must be a code of the seed (missing codes get 0)."""
-    known = codes(seed)
+    known = code_list(seed)
     unknown = set(weights) - set(known)
     if unknown:
         raise ValueError(f"codes inconnus dans {seed}: {sorted(unknown)}")
@@ -292,7 +287,7 @@ def weights_for(seed: str, weights: dict[str, float]) -> tuple[tuple[str, ...], 
 
 
 def code(seed: str, value: str) -> str:
-    if value not in codes(seed):
+    if value not in code_list(seed):
         raise ValueError(f"code {value!r} absent de la nomenclature {seed}")
     return value
 

@@ -17,7 +17,6 @@ import pyarrow as pa
 from observatoire.demo import calibration as cal
 from observatoire.demo import identities
 from observatoire.demo.common import (
-    codes,
     days_in_months,
     geography,
     hash_uniform,
@@ -33,6 +32,7 @@ from observatoire.demo.common import (
 )
 from observatoire.demo.periods import FileSpec, quarter_label, quarter_months, quarterly_extraction, quarters
 from observatoire.demo.sne import TAILLE_BY_TYPO
+from observatoire.extracts import code_list
 
 XLSX_FROM_YEAR = 2023
 HEBERGEMENT_NONE = ("CAL",)  # the Calaisis' 24 recours are all logement recours
@@ -54,7 +54,7 @@ def recours_count(t: str, year: int) -> float:
 
 
 def _motive_probs(t: str, year: int) -> np.ndarray:
-    motifs = codes("dalo_motifs")
+    motifs = code_list("dalo_motifs")
     first, second = cal.DALO_MOTIVES[t]
     others = [m for m in motifs if m not in (first, second) and (m != "HANDICAP" or year >= cal.DALO_HANDICAP_FROM)]
     p = {first: 0.42, second: 0.24, **{m: 0.34 / len(others) for m in others}}
@@ -70,7 +70,7 @@ def _batch(graine: int, t: int, year: int, echelle: float) -> dict[str, np.ndarr
     n = len(depot)
     heb_share = 0.0 if tcode in HEBERGEMENT_NONE else cal.DALO_HEBERGEMENT_SHARE
     heb = quota_categories(rng, n, [1 - heb_share, heb_share]).astype(bool)
-    decisions = codes("dalo_decisions")
+    decisions = code_list("dalo_decisions")
     decision = np.empty(n, np.int8)
     pu = cal.DALO_PU_SHARE.get(tcode, cal.DALO_DECISIONS_LOGEMENT["PU"])
     log_probs = dict(cal.DALO_DECISIONS_LOGEMENT)
@@ -84,7 +84,7 @@ def _batch(graine: int, t: int, year: int, echelle: float) -> dict[str, np.ndarr
     decided = depot + delay
     # suite of favourable decisions
     dec_codes = np.array(decisions)[decision]
-    suites = codes("dalo_suites")
+    suites = code_list("dalo_suites")
     suite = np.full(n, -1, np.int8)
     suite_day = np.full(n, np.iinfo(np.int32).max, np.int64)
     favourable = np.isin(dec_codes, ("PU", "PDA", "REORIENTATION"))
@@ -98,7 +98,7 @@ def _batch(graine: int, t: int, year: int, echelle: float) -> dict[str, np.ndarr
         wait = 15 + rng.gamma(1.6, np.maximum(mean, 1) / 1.6)
         never = np.iinfo(np.int32).max
         suite_day[mask] = np.where(chosen == "EN_ATTENTE", never, decided[mask] + wait.astype(np.int64))
-    motifs = codes("dalo_motifs")
+    motifs = code_list("dalo_motifs")
     principal = np.minimum(np.searchsorted(np.cumsum(_motive_probs(tcode, year)), rng.random(n), side="right"),
                            len(motifs) - 1)
     secondary = np.where(rng.random(n) < 0.55,
@@ -148,9 +148,9 @@ def quarter_table(cols: dict[str, np.ndarray], year: int, q: int) -> tuple[pa.Ta
     c = {k: v[idx] for k, v in cols.items()}
     n = len(idx)
     decided = c["decided"] <= end
-    decisions = np.array(codes("dalo_decisions"))
-    suites = np.array(codes("dalo_suites"))
-    motifs = np.array(codes("dalo_motifs"))
+    decisions = np.array(code_list("dalo_decisions"))
+    suites = np.array(code_list("dalo_suites"))
+    motifs = np.array(code_list("dalo_motifs"))
     has_suite = decided & c["favourable"]
     suite_done = has_suite & (c["suite_day"] <= end)
     suite_code = np.where(suite_done, suites[np.maximum(c["suite"], 0)], "EN_ATTENTE")
@@ -176,7 +176,7 @@ def quarter_table(cols: dict[str, np.ndarray], year: int, q: int) -> tuple[pa.Ta
         "date_depot": dates(c["depot"]),
         "motif_principal": pa.array(motifs[c["principal"]]),
         "motif_secondaire": pa.array(np.where(c["secondary"] >= 0, motifs[np.maximum(c["secondary"], 0)], None)),
-        "typologie_demandee": pa.array(np.array(codes("sne_typologies"))[c["typo"]]),
+        "typologie_demandee": pa.array(np.array(code_list("sne_typologies"))[c["typo"]]),
         "taille_menage": pa.array(size),
         "date_decision": dates(c["decided"], decided),
         "decision": pa.array(np.where(decided, decisions[c["decision"]], None)),

@@ -16,7 +16,6 @@ from observatoire.demo import calibration as cal
 from observatoire.demo import identities
 from observatoire.demo.common import (
     code,
-    codes,
     date_array,
     days_in_months,
     dict_array,
@@ -33,6 +32,7 @@ from observatoire.demo.common import (
     spread,
 )
 from observatoire.demo.periods import FileSpec, month_label, monthly_extraction
+from observatoire.extracts import code_list
 
 SEASON = np.array([1.05, 1.0, 1.05, 1.0, 0.95, 1.0, 0.9, 0.7, 1.05, 1.1, 1.1, 1.1])
 PII = ("nom", "prenom", "numero_allocataire", "adresse", "telephone")
@@ -151,8 +151,8 @@ def _amounts(rng, volet: str, year: int, n: int) -> np.ndarray:
 
 def year_rows(graine: int, echelle: float, year: int) -> dict[str, np.ndarray]:
     geo = geography()
-    volets = codes("fsl_volets")
-    formes = codes("fsl_formes_aide")
+    volets = code_list("fsl_volets")
+    formes = code_list("fsl_formes_aide")
     parts = []
     for volet, categories in volumes(year).items():
         rng = rng_for(graine, "fsl", volet, year)
@@ -226,8 +226,8 @@ def month_table(cols: dict[str, np.ndarray], year: int, m: int) -> tuple[pa.Tabl
     idx = np.flatnonzero(cols["month"] == m)
     c = {k: v[idx] for k, v in cols.items()}
     n = len(idx)
-    volets = codes("fsl_volets")
-    formes = codes("fsl_formes_aide")
+    volets = code_list("fsl_volets")
+    formes = code_list("fsl_formes_aide")
     volet_acces = (c["volet"] == volets.index("ACCES")).astype(np.int8)
     keys = c["uid"]
     age_years = 18 + hash_uniform(keys, 71) ** 1.2 * 67
@@ -235,7 +235,7 @@ def month_table(cols: dict[str, np.ndarray], year: int, m: int) -> tuple[pa.Tabl
     sizes = np.minimum(np.searchsorted(np.cumsum(HOUSEHOLD_SIZES), hash_uniform(keys, 72)), 6) + 1
     refus = c["cat"] == REFUS
     acces_maintien = np.isin(c["volet"], (volets.index("ACCES"), volets.index("MAINTIEN")))
-    decisions = codes("fsl_decisions")
+    decisions = code_list("fsl_decisions")
     decision_index = np.array([decisions.index(CATEGORY_DECISION[k]) for k in range(7)])
     parcs = (code("types_parc", "PRIVE"), code("types_parc", "PUBLIC"))
     table = {

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from observatoire.demo import ccapex, dalo, fsl, pppi, sne
-from observatoire.demo.common import geography, month_index, release_memory
+from observatoire.demo import ccapex, dalo, fsl, pppi, sne, suivi
+from observatoire.demo.common import geography, month_first_day, month_index, release_memory
 from observatoire.demo.periods import FIRST_MONTH, FileSpec, month_label, parse_month
 from observatoire.demo.writer import Writer
 from observatoire.settings import reference_date
@@ -19,7 +19,8 @@ from observatoire.settings import reference_date
 MODULES: tuple = (pppi, dalo, ccapex, fsl, sne)
 WRITERS = 2  # writing threads (the machine has 2 cores)
 DUCKDB_THREADS = 1  # DuckDB threads per writer (one file per thread is faster)
-SOURCE_ORDER = ("fsl", "dalo", "sne_demandes", "sne_attributions", "pppi", "ccapex")
+SOURCE_ORDER = ("fsl", "dalo", "sne_demandes", "sne_attributions", "pppi", "ccapex", "suivi_plan")
+FOLLOWUP = "suivi_plan"  # the pilots' workbooks (demo/suivi.py), written after the extracts
 
 
 def _extracted_after(today: date, last: int, sources: set[str]) -> list[FileSpec]:
@@ -114,5 +115,8 @@ def generate(depot_dir: Path, echelle: float = 1.0, graine: int = 62, jusqua: st
         bar.close()
     if failure:
         raise failure[0]
+    if FOLLOWUP in wanted:
+        last_day = date.fromordinal(date(1970, 1, 1).toordinal() + month_first_day(last + 1) - 1)
+        counts[FOLLOWUP] = suivi.write_returns(depot_dir / FOLLOWUP, last_day, graine, today)
     return counts
 

@@ -36,7 +36,6 @@ from observatoire.demo.common import (
     Table,
     add_years,
     code,
-    codes,
     days_in_months,
     dict_array,
     gamma_table,
@@ -60,6 +59,7 @@ from observatoire.demo.common import (
     year_first_day,
 )
 from observatoire.demo.periods import FileSpec, month_label, monthly_extraction
+from observatoire.extracts import code_list
 
 HORIZON_YEARS = 10
 MAX_DELAY_DAYS = 3650
@@ -503,7 +503,7 @@ def demandes_table(data: SneData, idx: np.ndarray, month: int) -> tuple[pa.Table
     depot, end = c["depot"][idx], c["end"][idx]
     state_day = month_first_day(month + 1) - 1
     radiated = end <= state_day
-    motifs = np.array(codes("sne_motifs_radiation"))
+    motifs = np.array(code_list("sne_motifs_radiation"))
     motif = c["motif"][idx]
     draw = Draws(keys)
     residence = np.where(draw("residence") < RESIDENCE_SAME, c["comm"][idx],
@@ -574,7 +574,7 @@ def attributions_table(data: SneData, idx: np.ndarray) -> tuple[pa.Table, dict[s
         "date_depot": _dates(c["depot"][idx]),
         "code_commune": pa.DictionaryArray.from_arrays(pa.array(comm_log), pa.array(geo.codes)),
         "typologie_attribuee": pa.DictionaryArray.from_arrays(pa.array(c["ka"][idx].astype(np.int16)),
-                                                              pa.array(codes("sne_typologies"))),
+                                                              pa.array(code_list("sne_typologies"))),
         "logement_qpv": pa.array(qpv),
         "reservataire": pa.DictionaryArray.from_arrays(pa.array(c["reserv"][idx].astype(np.int16)),
                                                        pa.array(reservataires)),

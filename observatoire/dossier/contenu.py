@@ -126,6 +126,12 @@ class DossierBuilder:
         self.dalo = entrepot.dalo_detail(self.annee)
         self.diagnostic = entrepot.diagnostic()
         self.plan = entrepot.indicateurs_plan()
+        self.suivi_fiches = entrepot.suivi_fiches()
+        self.suivi_completude = entrepot.suivi_completude()
+        self.pilotes = entrepot.pilotes()
+        dernier = [r["date_cotech"] for r in self.suivi_fiches if r["est_dernier"]]
+        self.dernier_cotech = dernier[0] if dernier else None
+        self.suivi_valeurs = entrepot.suivi_indicateurs(self.dernier_cotech) if dernier else []
         self._bornes: dict[str, list[float]] = {}
 
     # --- helpers ------------------------------------------------------------------------------------------
@@ -541,7 +547,7 @@ class DossierBuilder:
     def indicateurs_plan(self) -> Section:
         s = Section("plan", "Indicateurs du plan")
         s.paragraphe("Indicateurs de suivi des fiches actions du PDALHPD : calculés à partir de l'entrepôt quand "
-                     "une source le permet, saisis par le COTECH sinon.")
+                     "une source le permet, collectés auprès des pilotes sinon (section « Suivi des fiches actions »).")
         calcules = defaultdict(dict)
         info = {}
         for p in self.plan:
@@ -571,16 +577,71 @@ class DossierBuilder:
         s.tableau(f"Indicateurs calculés par territoire, {self.annee}", ["Fiche – indicateur"] + codes_t, lignes,
                   source="Codes : " + ", ".join(f"{t['code_territoire']} {t['nom_territoire']}"
                                                 for t in self.territoires) + ".")
-        saisis = {}
-        for p in self.plan:
-            if p["mode"] == "saisi":
-                saisis.setdefault(p["code_indicateur"], p)
-        if saisis:
-            s.tableau("Indicateurs saisis par le COTECH", ["Fiche – indicateur", "Source", "Statut"],
-                      [[f"{p['fiche']} – {p['libelle_indicateur']}", p["source"] or NON_DISPONIBLE,
-                        p["statut"] or NON_DISPONIBLE] for p in sorted(saisis.values(), key=lambda p: p["fiche"])],
-                      source="Source : saisies du COTECH (référentiel des indicateurs du plan).")
         return s
+
+    def suivi(self) -> Section:
+        """« Suivi des fiches actions » (fiche 6-3): statuses and completeness at the last COTECH, per axis."""
+        s = Section("suivi", "Suivi des fiches actions")
+        if self.dernier_cotech is None:
+            s.paragraphe("Aucun classeur de suivi n'a encore été reçu des pilotes : la section se remplira au premier "
+                         "retour (observatoire suivi preparer, puis dépôt des classeurs remplis).")
+            return s
+        jour = self.dernier_cotech
+        fiches = [r for r in self.suivi_fiches if r["date_cotech"] == jour]
+        ensemble = next(r for r in self.suivi_completude if r["date_cotech"] == jour and r["perimetre"] == "ensemble")
+        s.paragraphe(
+            f"COTECH du {date_fr(jour)} : {ensemble['nb_classeurs_recus']} classeurs reçus sur "
+            f"{ensemble['nb_classeurs_attendus']} attendus ; complétude du suivi {nombre(ensemble['completude'], 1)} % "
+            f"({ensemble['nb_elements_renseignes']} éléments renseignés sur {ensemble['nb_elements_dus']} : valeurs "
+            "des indicateurs et avancement de chaque fiche). C'est l'indicateur de la fiche 6-3.")
+        historique = [r for r in self.suivi_completude if r["perimetre"] == "ensemble"]
+        s.chiffres([[f"Complétude avant le COTECH du {date_fr(r['date_cotech'])}", f"{nombre(r['completude'], 1)} %",
+                     f"{r['nb_classeurs_recus']} classeurs sur {r['nb_classeurs_attendus']}"] for r in historique])
+        valeurs = defaultdict(list)
+        for v in self.suivi_valeurs:
+            valeurs[v["fiche"]].append(v)
+        for axe in sorted({r["axe"] for r in fiches}):
+            lignes = [[f"{r['fiche']} – {r['titre'][:70]}{'…' if len(r['titre']) > 70 else ''}",
+                       self.pilotes.get(r["pilote"], r["pilote"] or "—"), r["statut_action"] or NON_DISPONIBLE,
+                       f"{nombre(r['completude'], 1)} %" if r["completude"] is not None else "—",
+                       self._indicateurs_cles(valeurs[r["fiche"]])]
+                      for r in fiches if r["axe"] == axe]
+            libelle = next(r["libelle_axe"] for r in fiches if r["axe"] == axe)
+            s.tableau(f"Axe {axe} – {libelle}", ["Fiche", "Pilote", "Statut", "Complétude", "Indicateurs clés"],
+                      lignes, source=f"Source : classeurs de suivi des pilotes, COTECH du {date_fr(jour)}.",
+                      largeurs=[3, 1, 1, 0.9, 3.2])
+        s.titre2("Retours manquants")
+        pilotes = [r for r in self.suivi_completude if r["date_cotech"] == jour and r["perimetre"] == "pilote"]
+        absents = [self.pilotes.get(r["code_perimetre"], r["code_perimetre"]) for r in pilotes
+                   if not r["nb_classeurs_recus"]]
+        sans_statut = [r["fiche"] for r in fiches if r["pilote"] and r["statut_action"] is None]
+        s.paragraphe(("Classeurs non reçus : " + ", ".join(absents) + ".") if absents else
+                     "Tous les classeurs attendus ont été reçus.")
+        if sans_statut:
+            s.paragraphe("Fiches sans avancement renseigné : " + ", ".join(sans_statut) + ".")
+        jalons = sorted((r for r in fiches if r["jalon_avant_prochain_cotech"]),
+                        key=lambda r: (r["date_prochain_jalon"], r["fiche"]))
+        s.tableau("Jalons prévus avant le prochain COTECH", ["Fiche", "Jalon", "Date prévue"],
+                  [[r["fiche"], r["prochain_jalon"] or "—", date_fr(r["date_prochain_jalon"])] for r in jalons]
+                  or [["—", "Aucun jalon annoncé avant le prochain COTECH", "—"]],
+                  source="Source : feuille Avancement des classeurs de suivi.")
+        return s
+
+    @staticmethod
+    def _indicateurs_cles(valeurs: list[dict]) -> str:
+        """Up to two département-level values with their trend, or how many zones reported."""
+        parts = []
+        for v in [v for v in valeurs if v["niveau"] == "departement" and v["valeur"] is not None][:2]:
+            tendance = "" if v["evolution"] is None else (
+                " ↗" if v["evolution"] > 0 else " ↘" if v["evolution"] < 0 else " →")
+            unite = "" if v["unite"] == "nombre" else f" {v['unite']}"
+            libelle = v["libelle_indicateur"]
+            libelle = libelle if len(libelle) <= 60 else libelle[:59] + "…"
+            parts.append(f"{libelle} : {nombre(v['valeur'], 0 if v['nature'] == 'nombre' else 1)}{unite}{tendance}")
+        zones = [v for v in valeurs if v["niveau"] != "departement"]
+        if zones:
+            parts.append(f"{sum(1 for v in zones if v['renseigne'])} valeurs territoriales sur {len(zones)}")
+        return " ; ".join(parts) or "—"
 
     def methodes(self) -> Section:
         s = Section("methodes", "Méthodes, sources et secret statistique")
@@ -642,7 +703,7 @@ class DossierBuilder:
 
     def document(self) -> dict:
         sections = [self.synthese()] + [self.portrait(t) for t in self.territoires] + \
-                   [self.indicateurs_plan(), self.methodes()]
+                   [self.indicateurs_plan(), self.suivi(), self.methodes()]
         return {"couverture": self.couverture(),
                 "sections": [{"id": x.ident, "titre": x.titre, "sous_titre": x.sous_titre, "blocs": x.blocs}
                              for x in sections]}

@@ -9,6 +9,7 @@ names another relation.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -18,7 +19,7 @@ SCHEMA_DIFFUSION = "diffusion"
 RELATIONS_AUTORISEES = {
     "referentiel.territoires", "referentiel.epci", "referentiel.communes", "referentiel.commune_territoire",
     "referentiel.correspondance_communes", "referentiel.zones", "publication.fraicheur_sources",
-    "referentiel.ratios", "referentiel.dependances_secret",
+    "referentiel.ratios", "referentiel.dependances_secret", "referentiel.pilotes_plan",
 }
 _RELATION = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)", re.IGNORECASE)
 _INTERDIT = re.compile(r"\b(?:attach|copy|read_\w+|install|load|pragma|create|insert|update|delete)\b", re.IGNORECASE)
@@ -152,3 +153,18 @@ class DiffusionReader:
 
     def indicateurs_plan(self) -> list[dict]:
         return self.lignes("SELECT * FROM diffusion.indicateurs_plan ORDER BY fiche, code_indicateur, annee")
+
+    def suivi_fiches(self) -> list[dict]:
+        return self.lignes("SELECT * FROM diffusion.suivi_fiches ORDER BY date_cotech, axe, fiche")
+
+    def suivi_completude(self) -> list[dict]:
+        return self.lignes("SELECT * FROM diffusion.suivi_completude ORDER BY date_cotech, perimetre, code_perimetre")
+
+    def suivi_indicateurs(self, date_cotech: dt.date) -> list[dict]:
+        return self.lignes("SELECT * FROM diffusion.suivi_indicateurs WHERE origine = 'collecté' AND date_cotech = ? "
+                           "ORDER BY fiche, code_indicateur, code_zone", [date_cotech])
+
+    def pilotes(self) -> dict[str, str]:
+        """Pilot code -> its short name."""
+        return {r["code_pilote"]: r["sigle"]
+                for r in self.lignes("SELECT code_pilote, sigle FROM referentiel.pilotes_plan")}

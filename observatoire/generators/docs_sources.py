@@ -25,12 +25,11 @@ from pathlib import Path
 import yaml
 
 from observatoire import generators
-from observatoire.extracts import SOURCES, Column, Source, file_name
+from observatoire.extracts import SOURCES, Column, Source, code_list_file, file_name
 from observatoire.formats import DECIMAL_MAX, INTEGER_MAX, INTEGER_MIN, YEAR_MAX, YEAR_MIN, french_number
 from observatoire.settings import NOMENCLATURES_DIR, PROJECT_DIR
 
 DOCS_DIR = PROJECT_DIR / "docs" / "sources"
-SEEDS_YML = NOMENCLATURES_DIR / "_nomenclatures.yml"
 AGE_SEED = "tranches_age"  # the code list a "naissance" column is turned into
 
 # Text columns whose values are codes of a list (several, separated by "/"): not validated by extracts.py, but the
@@ -112,20 +111,29 @@ def page_path(page: str) -> Path:
     return DOCS_DIR / f"{page}.md"
 
 
-def read_seed(name: str) -> tuple[list[str], list[dict[str, str]]]:
-    """Columns and rows of a code-list seed."""
-    with (NOMENCLATURES_DIR / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+def read_seed(spec: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Columns (the codes first) and rows of a code list. A code list of seeds/nomenclatures shows every column;
+    one of the plan's reference tables only its codes and their label."""
+    path, column = code_list_file(spec)
+    with path.open(encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
         rows = list(reader)
-        return list(reader.fieldnames or []), rows
+    fields = list(reader.fieldnames or [])
+    if path.parent != NOMENCLATURES_DIR:
+        label = next((c for c in fields if c.startswith(("libelle", "titre"))), None)
+        return [column, *([label] if label else [])], rows
+    return [column, *(c for c in fields if c != column)], rows
 
 
-def seed_docs() -> dict[str, dict]:
-    """Seed name -> its entry in seeds/nomenclatures/_nomenclatures.yml (empty if the file is missing)."""
-    if not SEEDS_YML.exists():
-        return {}
-    content = yaml.safe_load(SEEDS_YML.read_text(encoding="utf-8")) or {}
-    return {s["name"]: s for s in content.get("seeds", [])}
+def seed_docs(spec: str) -> dict:
+    """The entry of a code list's seed in the yml files beside it (empty if there is none)."""
+    path, _ = code_list_file(spec)
+    for yml in sorted(path.parent.glob("_*.yml")):
+        content = yaml.safe_load(yml.read_text(encoding="utf-8")) or {}
+        for seed in content.get("seeds", []):
+            if seed["name"] == path.stem:
+                return seed
+    return {}
 
 
 def code_lists(sources: list[Source]) -> dict[str, list[tuple[Source, Column]]]:
@@ -180,14 +188,13 @@ def render_columns(source: Source) -> str:
 
 
 def render_codes(sources: list[Source]) -> str:
-    docs = seed_docs()
     parts = []
     for seed, uses in code_lists(sources).items():
         fields, rows = read_seed(seed)
         notes = {"naissance": ", convertie, jamais stockée", "texte": ", plusieurs codes séparés par `/`"}
         where = ", ".join(f"`{c.header}` (`{s.name}`{notes.get(c.kind, '')})" for s, c in uses)
         block = [f"### `{seed}`", ""]
-        description = " ".join(str(docs.get(seed, {}).get("description", "")).split())
+        description = " ".join(str(seed_docs(seed).get("description", "")).split())
         if description:
             block += [description, ""]
         block += [f"Utilisée pour : {where}.", ""]

@@ -217,6 +217,10 @@ def read_file(con, source: Source, path: Path, extracted: date) -> tuple[dict[in
     transformed) and ``_ligne``, the line a text editor shows; structural row errors into
     ``_rejets_structure``."""
     suffix = path.suffix.lower()
+    if source.reader == "classeur_suivi" and suffix == ".xlsx":
+        from observatoire.followup.workbook import read_returned  # the follow-up workbook of fiche 6-3
+
+        return read_returned(con, source, path)
     if suffix not in {f".{x}" for x in source.formats}:
         raise ExtractError(
             f"{path.name} : format « {suffix or 'sans extension'} » non accepté pour {source.label} "

@@ -10,10 +10,10 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from observatoire.extracts import Column, Source
+from observatoire.extracts import SOURCES, Column, Source, code_list
 from observatoire.formats import FORMATS
 from observatoire.ingestion.reading import ExtractError, french_integer, inexact_flag
-from observatoire.settings import GEOGRAPHY_DIR, NOMENCLATURES_DIR
+from observatoire.settings import GEOGRAPHY_DIR
 from observatoire.warehouse import literal
 
 # A column whose values are mostly invalid means the file's format is wrong, not a few rows.
@@ -36,16 +36,22 @@ def not_copied(value: str) -> str:
 
 
 def load_reference_codes(con) -> None:
-    rows = []
-    for path in sorted(NOMENCLATURES_DIR.glob("*.csv")):
-        with open(path, encoding="utf-8") as f:
-            reader = csv.reader(f)
-            next(reader)
-            rows += [(path.stem, r[0]) for r in reader if r]
+    """The TEMP table ``_codes`` (liste, code): every code list the sources use, and the commune codes."""
+    specs = sorted({c.codes for s in SOURCES.values() for c in s.columns if c.codes})
+    rows = [(spec, code) for spec in specs for code in code_list(spec)]
     with open(GEOGRAPHY_DIR / "correspondance_communes.csv", encoding="utf-8") as f:
         rows += [("communes", r["code_commune_origine"]) for r in csv.DictReader(f)]
     con.execute("CREATE OR REPLACE TEMP TABLE _codes AS SELECT unnest(?::VARCHAR[]) AS liste, "
                      "unnest(?::VARCHAR[]) AS code", [[r[0] for r in rows], [r[1] for r in rows]])
+
+
+def _label(source: Source, column: Column) -> str:
+    """SQL: how a quarantined value's column is named: its header, and for a workbook its sheet and cell."""
+    cells = dict(source.cells)
+    if column.name not in cells:
+        return literal(column.header)
+    return (f"{literal(column.header + ' (feuille « ')} || feuille || "
+            f"{literal(' », cellule ' + cells[column.name])} || ligne_feuille || ')'")
 
 
 def errors_sql(source: Source, mapping: dict[int, Column], extracted: date) -> str:
@@ -55,7 +61,7 @@ def errors_sql(source: Source, mapping: dict[int, Column], extracted: date) -> s
         if not c.stored or c.kind == "naissance":
             continue
         col = f'"{c.stored_name}"'
-        label = literal(c.header)
+        label = _label(source, c)
         if c.required:
             checks.append((col, label, f"{col} IS NULL", "'valeur obligatoire manquante'"))
         kind = FORMATS.get(c.kind)
@@ -69,7 +75,7 @@ def errors_sql(source: Source, mapping: dict[int, Column], extracted: date) -> s
             liste, reason = listed[c.kind]
             checks.append((col, label, f"{kind(col)} NOT IN (SELECT code FROM _codes WHERE liste = '{liste}')",
                            literal(reason)))
-        if c.kind == "date":
+        if c.kind == "date" and not c.planned:
             checks.append((col, label, f"{kind(col)} > DATE '{extracted.isoformat()}'",
                            "'date postérieure à la date d''extraction'"))
         if c.kind == "decimal":
@@ -77,7 +83,7 @@ def errors_sql(source: Source, mapping: dict[int, Column], extracted: date) -> s
     for rule in source.rules:
         if rule.column in {c.name for c in mapping.values()}:
             column = source.column(rule.column)
-            checks.append((f'"{column.stored_name}"', literal(column.header), f"coalesce({rule.invalid}, false)",
+            checks.append((f'"{column.stored_name}"', _label(source, column), f"coalesce({rule.invalid}, false)",
                            literal(rule.reason)))
     parts = [f"SELECT _ligne AS ligne, {label} AS colonne, CAST({col} AS VARCHAR) AS valeur, {motif} AS motif "
              f"FROM _fichier WHERE {cond}" for col, label, cond, motif in checks]

@@ -1,0 +1,1 @@
+select code_pilote, sigle, libelle_pilote from referentiel.pilotes_plan
