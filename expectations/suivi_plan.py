@@ -21,14 +21,17 @@ ROWS_SQL = rows_sql(
         WHERE o.code_indicateur = r.code_indicateur AND o.code_zone = r.code_zone AND o.periode < r.periode
           AND o.nature IN ('nombre', 'montant') AND o.valeur IS NOT NULL) AS valeur_precedente""",
 )
-ROWS_SQL = f"""SELECT *, valeur_precedente > 0 AND (valeur_nombre > {BREAK_RATIO} * valeur_precedente
-                     OR valeur_nombre < valeur_precedente / {BREAK_RATIO}) AS rupture
+ROWS_SQL = f"""SELECT *,
+    coalesce(nature IN ('nombre', 'part', 'montant', 'delai') AND valeur IS NOT NULL AND valeur_nombre IS NULL,
+             false) AS nombre_illisible,
+    coalesce(nature = 'jalon' AND valeur IS NOT NULL AND valeur_date IS NULL, false) AS date_illisible,
+    valeur_precedente > 0 AND (valeur_nombre > {BREAK_RATIO} * valeur_precedente
+                               OR valeur_nombre < valeur_precedente / {BREAK_RATIO}) AS rupture
 FROM ({ROWS_SQL})"""
 
 SUITE = source_suite(SUIVI_PLAN, ROWS_SQL, volumes=False, rules=[
-    gxe.ExpectColumnValuesToNotBeNull(
-        column="valeur_nombre", row_condition=col("nature").is_in(["nombre", "part", "montant", "delai"])
-        & col("valeur").is_not_null(), severity=ERROR,
+    gxe.ExpectColumnValuesToBeInSet(
+        column="nombre_illisible", value_set=[False], severity=ERROR,
         description="« Valeur » d'un nombre, d'une part, d'un montant ou d'un délai : un nombre"),
     gxe.ExpectColumnValuesToBeBetween(
         column="valeur_nombre", min_value=0, severity=ERROR,
@@ -39,8 +42,8 @@ SUITE = source_suite(SUIVI_PLAN, ROWS_SQL, volumes=False, rules=[
     gxe.ExpectColumnValuesToBeInSet(
         column="valeur_entiere", value_set=[True], row_condition=col("nature") == "nombre", severity=ERROR,
         description="« Valeur » d'un nombre : entière"),
-    gxe.ExpectColumnValuesToNotBeNull(
-        column="valeur_date", row_condition=(col("nature") == "jalon") & col("valeur").is_not_null(), severity=ERROR,
+    gxe.ExpectColumnValuesToBeInSet(
+        column="date_illisible", value_set=[False], severity=ERROR,
         description="« Valeur » d'un jalon : une date JJ/MM/AAAA"),
     gxe.ExpectColumnValuesToBeInSet(
         column="valeur", value_set=["1", "2", "3", "4", "5"], row_condition=col("nature") == "qualitatif",

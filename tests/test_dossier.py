@@ -51,7 +51,8 @@ def test_files_written(dossier):
     assert dossier["html"].is_file() and dossier["html"].name == "index.html"
     assert dossier["sections"][0] == "Synthèse départementale"
     assert dossier["sections"][1:9] == [f"Portrait du territoire : {t}" for t in TERRITOIRES]
-    assert dossier["sections"][9:] == ["Indicateurs du plan", "Méthodes, sources et secret statistique"]
+    assert dossier["sections"][9:] == ["Indicateurs du plan", "Suivi des fiches actions",
+                                       "Méthodes, sources et secret statistique"]
 
 
 def _pdf_text(pdf: Path) -> str | None:

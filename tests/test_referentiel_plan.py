@@ -51,6 +51,8 @@ COMPUTED = {
     "victimes_demandeuses": ("nb_demandes_en_cours_violences", "", "1"),
     "dossiers_fsl_eet": ("nb_dossiers_energie+nb_dossiers_eau+nb_dossiers_telephone", "", "1"),
     "aides_fsl_energie": ("nb_aides_energie", "", "1"),
+    # Fiche 6-3: computed from the follow-up itself (marts.suivi_completude), no longer collected.
+    "completude_outil": ("nb_elements_renseignes", "nb_elements_dus", "100"),
 }
 # Collected before the full referential (the former seed saisie_cotech referred to them): their codes stay.
 EARLIER_COLLECTED = {"jeunes_sollicitant_siao", "jeunes_accompagnes", "victimes_accompagnees",

@@ -329,11 +329,12 @@ def test_the_dossier_opens_the_follow_up_of_the_last_cotech(demo, published, tmp
     assert f"COTECH du {last:%d/%m/%Y}" in html
     assert f"{completeness:.1f}".replace(".", ",") in html
     statuses = {s for s, in published.execute(
-        "SELECT DISTINCT statut_action FROM marts.suivi_fiches WHERE est_dernier AND statut_action IS NOT NULL")}
+        "SELECT DISTINCT statut_action FROM marts.suivi_fiches WHERE est_dernier AND statut_action IS NOT NULL"
+    ).fetchall()}
     assert statuses and all(s in html for s in statuses)
     absent = [sigle for sigle, in published.execute(
         "SELECT p.sigle FROM marts.suivi_completude AS c JOIN referentiel.pilotes_plan AS p "
         "ON p.code_pilote = c.code_perimetre WHERE c.perimetre = 'pilote' AND c.date_cotech = ? "
-        "AND c.nb_classeurs_recus = 0", [last])]
+        "AND c.nb_classeurs_recus = 0", [last]).fetchall()]
     assert absent and all(a in html for a in absent), "les retours manquants sont nommés"
     assert "Jalons prévus avant le prochain COTECH" in html

@@ -49,7 +49,8 @@ def _value(rng: random.Random, nature: str, level: str, period: str, previous: f
 
 
 def write_returns(folder: Path, last_day: date, graine: int, today: date) -> int:
-    """Write the returned workbooks into the dépôt folder ``folder``; returns the number of values written."""
+    """Write the returned workbooks into the dépôt folder ``folder``; returns the number of rows the ingestion
+    reads from them (one per indicator row of a fiche sheet and per fiche of the sheet Avancement)."""
     statuses = code_list("suivi_statuts_action")
     previous: dict[tuple[str, str], float] = {}
     status: dict[str, str] = {}
@@ -94,5 +95,5 @@ def write_returns(folder: Path, last_day: date, graine: int, today: date) -> int
                     s: [{**r, "valeur": None} for r in sheet] for s, sheet in rows.items()}
                 workbook.write(folder / file_name(period, pilot, day), pilot, referential.pilots()[pilot], cotech,
                                period, sheets, led)
-            written += workbook.entered(r for sheet in rows.values() for r in sheet)
+                written += sum(len(sheet) for sheet in sheets.values()) + len(led)
     return written

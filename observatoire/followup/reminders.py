@@ -19,7 +19,7 @@ def missing(published: Path, cotech: date) -> dict[str, dict[str, list]]:
             raise ValueError("l'entrepôt publié n'a pas encore de suivi des fiches actions : lancer « observatoire "
                              "actualiser » avec une version du projet qui le construit.")
         values = con.execute(
-            "SELECT pilote, fiche, libelle_indicateur, zone, periode FROM marts.suivi_indicateurs "
+            "SELECT pilote, fiche, libelle_indicateur, libelle_zone, periode FROM marts.suivi_indicateurs "
             "WHERE date_cotech = ? AND origine = 'collecté' AND NOT renseigne ORDER BY ALL", [cotech]).fetchall()
         progress = con.execute(
             "SELECT pilote, fiche, titre FROM marts.suivi_fiches WHERE date_cotech = ? AND statut_action IS NULL "

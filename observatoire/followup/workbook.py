@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -262,7 +261,3 @@ def _text(value) -> str | None:
     text = str(value).strip()
     return text or None
 
-
-def entered(rows: Iterable[dict]) -> int:
-    """How many rows carry a value (for the summary of ``preparer``)."""
-    return sum(1 for r in rows if r.get("valeur") not in (None, ""))

@@ -39,7 +39,7 @@ calcules as (
         cast(null as date) as date_jalon,
         cast(null as varchar) as commentaire,
         cast(null as varchar) as fichier_source,
-        cast(null as timestamp) as recu_le
+        cast(null as date) as recu_le
     from {{ ref('indicateurs_plan') }} as plan
     where plan.mode = 'calcule' and plan.niveau in ('departement', 'territoire') and plan.valeur is not null
 ),

@@ -51,7 +51,7 @@ select
     lignes.prochain_jalon,
     formats.date_fr(lignes.date_prochain_jalon) as date_prochain_jalon,
     lignes._fichier as fichier_source,
-    lignes._charge_le as recu_le
+    lignes._charge_le::date as recu_le
 from lignes
 semi join derniers
     on
