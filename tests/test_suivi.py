@@ -67,6 +67,15 @@ def workbooks(tmp_path):
     return {p.name.split("_")[3]: p for p in written}, depot
 
 
+def dropped_workbook_owing(workbooks, nature: str):
+    """The workbook of the first pilot owing a value of this nature, copied into the dépôt."""
+    files, depot = workbooks
+    pilot = next(p for p in sorted(files) if any(d.nature == nature and d.pilote == p for d in referential.due(COTECH)))
+    path = depot / files[pilot].name
+    path.write_bytes(files[pilot].read_bytes())
+    return path
+
+
 def load(tmp_path, depot):
     con = connect(tmp_path / "entrepot.duckdb")
     try:
@@ -122,14 +131,10 @@ def test_a_filled_workbook_is_loaded_whole(workbooks, tmp_path):
     ("qualitatif", 0), ("qualitatif", 6), ("qualitatif", 3.5), ("qualitatif", "bien"),
 ])
 def test_a_bad_value_is_quarantined_and_named_by_sheet_and_cell(workbooks, tmp_path, nature, value):
-    files, depot = workbooks
-    pilot = next(p for p in sorted(files) if any(d.nature == nature and d.pilote == p
-                                                 for d in referential.due(COTECH)))
-    path = depot / files[pilot].name
-    path.write_bytes(files[pilot].read_bytes())
+    path = dropped_workbook_owing(workbooks, nature)
     filled = fill(path, values={nature: value})
     bad = [(sheet, cell) for sheet, cells in filled.items() for cell, n in cells if n == nature]
-    results, _, rejects, _ = load(tmp_path, depot)
+    results, _, rejects, _ = load(tmp_path, path.parent)
     assert results[0].statut == "CHARGE"
     named = {re.search(r"feuille « (.+) », cellule ([A-Z]+\d+)", r[2]).groups() for r in rejects}
     assert named == set(bad), (value, rejects)
@@ -139,13 +144,9 @@ def test_a_bad_value_is_quarantined_and_named_by_sheet_and_cell(workbooks, tmp_p
 @pytest.mark.parametrize("nature, value", [("nombre", 0), ("part", 0), ("part", 100), ("delai", 0),
                                            ("jalon", datetime(2024, 3, 31)), ("qualitatif", 1), ("qualitatif", 5)])
 def test_a_value_at_the_edge_of_its_nature_is_loaded(workbooks, tmp_path, nature, value):
-    files, depot = workbooks
-    pilot = next(p for p in sorted(files) if any(d.nature == nature and d.pilote == p
-                                                 for d in referential.due(COTECH)))
-    path = depot / files[pilot].name
-    path.write_bytes(files[pilot].read_bytes())
+    path = dropped_workbook_owing(workbooks, nature)
     fill(path, values={nature: value})
-    _, _, rejects, _ = load(tmp_path, depot)
+    _, _, rejects, _ = load(tmp_path, path.parent)
     assert not rejects, rejects
 
 
