@@ -72,13 +72,14 @@ def test_an_incremental_build_skips_what_does_not_depend_on_the_new_files():
     # what reads the new SNE file is rebuilt and tested, down to the portraits and their diffusion...
     for rebuilt in ("stg_sne__demandes", "int_sne__demandes_en_cours", "int_sne__attributions", "sne_indicateurs",
                     "portrait_territoire", "diffusion_portrait_epci", "indicateurs_plan",
-                    "not_null_stg_sne__demandes_numero_unique",
+                    "colonnes_renseignees_stg_sne__demandes_numero_unique__code_commune_souhaitee__typologies_souhaitees__date_depot__statut",
                     "relationships_stg_sne__demandes_code_commune_residence__code_commune__ref_communes_"):
         assert rebuilt in every and rebuilt not in skipped, rebuilt
     # ...the other sources, the geography and the seeds (unchanged project) are not, nor their tests
     for kept in ("stg_fsl__demandes_aide", "int_fsl__decisions", "fsl_indicateurs", "stg_sne__attributions",
                  "int_ccapex__procedures", "int_calendrier__annees", "int_geo__zones_annees", "communes",
-                 "not_null_stg_fsl__demandes_aide_numero_dossier", "unique_communes_code_commune"):
+                 "colonnes_renseignees_stg_fsl__demandes_aide_numero_dossier__code_commune__volet__date_depot",
+                 "unique_communes_code_commune"):
         assert kept in skipped, kept
 
 

@@ -220,7 +220,10 @@ def test_nomenclatures_yml_types_and_tests() -> None:
                 expected = "varchar"
             assert types[field] == expected, f"{name}.{field}: {types[field]} au lieu de {expected}"
         code = next(c for c in entries[name]["columns"] if c["name"] == fields[0])
-        assert {"unique", "not_null"} <= set(code.get("data_tests") or []), f"{name}.{fields[0]}: data_tests"
+        assert "unique" in (code.get("data_tests") or []), f"{name}.{fields[0]}: unique"
+        filled = [t["colonnes_renseignees"]["arguments"]["columns"] for t in entries[name].get("data_tests") or []
+                  if isinstance(t, dict) and "colonnes_renseignees" in t]
+        assert filled and fields[0] in filled[0], f"{name}.{fields[0]}: colonnes_renseignees"
         assert "tests" not in code, f"{name}.{fields[0]}: utiliser data_tests (dbt 1.11)"
 
 
