@@ -31,6 +31,7 @@ lint: install
 	$(BIN)/python -m observatoire.generators.dbt_sources --check
 	$(BIN)/python -m observatoire.generators.docs_sources --check
 	$(BIN)/python -m observatoire.generators.followup_due --check
+	$(BIN)/python -m observatoire.generators.diagnostic_coverage --check
 
 test: lint
 	$(BIN)/pytest -q

@@ -1,8 +1,9 @@
 {{ config(alias='diagnostic_ecarts') }}
 
 -- Diagnostic comparison for diffusion. A computed value is masked when one of the counts it is made of is
--- masked in the diffusion marts for that zone and one year of its period (the Ternois, made of a single
--- EPCI, and the territory masked with it); published values are always shown.
+-- masked in the diffusion marts for the zone it is computed on and one year of its period (the Ternois, made of
+-- a single EPCI, and the territory masked with it); published values are always shown. The departmental
+-- comparison is never masked (the département level never is).
 with ecarts as (
     select * from {{ ref('diagnostic_ecarts') }}
 ),
@@ -15,28 +16,70 @@ cellules as (
     select * from {{ ref('int_diffusion__cellules_masquees') }}
 ),
 
+-- The years a computed value sums over: its period, back to the reference year of an evolution.
+annees as (
+    select
+        ecarts.*,
+        coalesce(ecarts.annee_reference, try_cast(split_part(ecarts.periode_calculee, '-', 1) as integer))
+            as premiere_annee,
+        coalesce(
+            try_cast(nullif(split_part(ecarts.periode_calculee, '-', 2), '') as integer),
+            try_cast(split_part(ecarts.periode_calculee, '-', 1) as integer)
+        ) as annee_fin
+    from ecarts
+),
+
+epci_arrondissement as (
+    select distinct
+        code_epci,
+        code_arrondissement
+    from {{ ref('int_geo__communes') }}
+),
+
+-- The cells a computed value is made of: its numerator columns in its zone, its denominator in the
+-- denominator's zone (an arrondissement is made of its EPCI cells).
+composants as (
+    select
+        annees.id_valeur,
+        annees.niveau_calcul as niveau,
+        annees.code_zone_calcul as code_zone,
+        unnest(string_split(correspondance.numerateur, '+')) as colonne
+    from annees
+    inner join correspondance on annees.code_indicateur = correspondance.code_indicateur
+    union all
+    select
+        annees.id_valeur,
+        case
+            when annees.niveau_denominateur = 'arrondissement' then 'epci' else annees.niveau_denominateur
+        end as niveau,
+        coalesce(epci_arrondissement.code_epci, annees.code_zone_denominateur) as code_zone,
+        correspondance.denominateur as colonne
+    from annees
+    inner join correspondance on annees.code_indicateur = correspondance.code_indicateur
+    left join epci_arrondissement
+        on
+            annees.niveau_denominateur = 'arrondissement'
+            and annees.code_zone_denominateur = epci_arrondissement.code_arrondissement
+    where correspondance.denominateur is not null
+),
+
 masques as (
     select
-        ecarts.id_valeur,
+        annees.id_valeur,
+        bool_or(cellules.annee between annees.premiere_annee and annees.annee_fin) as meme_annee,
         bool_or(
-            cellules.annee between try_cast(split_part(ecarts.periode_calculee, '-', 1) as integer)
-            and coalesce(
-                try_cast(nullif(split_part(ecarts.periode_calculee, '-', 2), '') as integer),
-                try_cast(split_part(ecarts.periode_calculee, '-', 1) as integer)
-            )
-        ) as meme_annee,
-        bool_or(cellules.annee = ecarts.derniere_annee) as derniere
-    from ecarts
-    inner join correspondance on ecarts.code_indicateur = correspondance.code_indicateur
+            cellules.annee = annees.derniere_annee
+            or cellules.annee = annees.derniere_annee - correspondance.evolution_sur_annees
+        ) as derniere
+    from annees
+    inner join correspondance on annees.code_indicateur = correspondance.code_indicateur
+    inner join composants on annees.id_valeur = composants.id_valeur
     inner join cellules
         on
-            ecarts.niveau = cellules.niveau
-            and ecarts.code_zone = cellules.code_zone
-            and (
-                list_contains(string_split(correspondance.numerateur, '+'), cellules.colonne)
-                or correspondance.denominateur = cellules.colonne
-            )
-    group by ecarts.id_valeur
+            composants.niveau = cellules.niveau
+            and composants.code_zone = cellules.code_zone
+            and composants.colonne = cellules.colonne
+    group by annees.id_valeur
 )
 
 select

@@ -1,7 +1,7 @@
 """Committed files written from a declaration, each with a ``--check`` or a test that fails when they drift:
 the dbt ``sources`` yml (dbt_sources), the extract specifications' generated blocks (docs_sources), what each
-pilot owes at each COTECH (followup_due, from observatoire/followup/referential.py) and the 2022 diagnostic
-baseline seed (diagnostic_seed)."""
+pilot owes at each COTECH (followup_due, from observatoire/followup/referential.py), the 2022 diagnostic
+baseline seed (diagnostic_seed) and its coverage block in docs/analystes.md (diagnostic_coverage)."""
 
 from __future__ import annotations
 

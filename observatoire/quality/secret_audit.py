@@ -277,10 +277,10 @@ def published_elsewhere(con, index: dict, add) -> None:
                 if i is not None:
                     add([i], [1.0], v)
 
-    def sums(rows, columns_of, years_of, zone_of):
+    def sums(rows, columns_of, years_of, zones_of):
         for row in rows.itertuples(index=False):
-            ids = [cell(themes.get(c, ""), row.niveau, zone_of(row), a, c)
-                   for c in columns_of(row) for a in years_of(row)]
+            ids = [cell(themes.get(c, ""), row.niveau, z, a, c)
+                   for c in columns_of(row) for a in years_of(row) for z in zones_of(row)]
             if ids and all(i is not None for i in ids):
                 add(ids, [1.0] * len(ids), row.valeur)
 
@@ -289,14 +289,21 @@ def published_elsewhere(con, index: dict, add) -> None:
                AS den FROM diffusion.indicateurs_plan p JOIN referentiel.indicateurs_plan_referentiel r
                USING (code_indicateur) WHERE r.mode = 'calcule'""").df()
     sums(plan.dropna(subset=["numerateur"]).rename(columns={"numerateur": "valeur"}),
-         lambda r: r.colonnes.split("+"), lambda r: [r.annee], lambda r: r.code_zone)
+         lambda r: r.colonnes.split("+"), lambda r: [r.annee], lambda r: [r.code_zone])
     sums(plan.dropna(subset=["den", "denominateur"]).rename(columns={"den": "valeur"}),
-         lambda r: [r.denominateur], lambda r: [r.annee], lambda r: r.code_zone)
+         lambda r: [r.denominateur], lambda r: [r.annee], lambda r: [r.code_zone])
 
+    # The diagnostic sums its numerator in its zone and its denominator in the denominator's zone, as published;
+    # an arrondissement is the sum of its EPCI.
+    arrondissements = {}
+    for epci, arrondissement in con.execute("SELECT DISTINCT code_epci, code_arrondissement "
+                                            "FROM referentiel.communes").fetchall():
+        arrondissements.setdefault(arrondissement, []).append(epci)
     diag = con.execute("""
-        SELECT d.niveau, d.code_zone, c.numerateur AS colonnes, c.denominateur AS colonne_den,
-               c.denominateur_departement, d.periode_calculee, d.derniere_annee, d.numerateur_calcule,
-               d.denominateur_calcule, d.numerateur_derniere_annee, d.denominateur_derniere_annee
+        SELECT d.niveau_calcul, d.code_zone_calcul, d.niveau_denominateur, d.code_zone_denominateur,
+               c.numerateur AS colonnes, c.denominateur AS colonne_den, d.periode_calculee, d.derniere_annee,
+               d.numerateur_calcule, d.denominateur_calcule, d.numerateur_derniere_annee,
+               d.denominateur_derniere_annee
         FROM diffusion.diagnostic_ecarts d
         JOIN referentiel.correspondance_indicateurs c USING (code_indicateur)""").df()
 
@@ -304,20 +311,26 @@ def published_elsewhere(con, index: dict, add) -> None:
         start, _, end = str(r.periode_calculee).partition("-")
         return range(int(start), int(end or start) + 1) if start.isdigit() else []
 
-    for value, columns, years, zone in (
-            ("numerateur_calcule", lambda r: r.colonnes.split("+"), period, lambda r: r.code_zone),
-            ("numerateur_derniere_annee", lambda r: r.colonnes.split("+"),
-             lambda r: [int(r.derniere_annee)] if not pd.isna(r.derniere_annee) else [], lambda r: r.code_zone),
-            ("denominateur_calcule", lambda r: [r.colonne_den], period,
-             lambda r: "62" if r.denominateur_departement else r.code_zone),
-            ("denominateur_derniere_annee", lambda r: [r.colonne_den],
-             lambda r: [int(r.derniere_annee)] if not pd.isna(r.derniere_annee) else [],
-             lambda r: "62" if r.denominateur_departement else r.code_zone)):
-        rows = diag.dropna(subset=[value]).rename(columns={value: "valeur"})
-        rows = rows[rows["colonne_den"].notna()] if value.startswith("denominateur") else rows
-        if value.startswith("denominateur"):
-            rows = rows.assign(niveau=np.where(rows["denominateur_departement"], "departement", rows["niveau"]))
-        sums(rows, columns, years, zone)
+    def latest(r):
+        return [int(r.derniere_annee)] if not pd.isna(r.derniere_annee) else []
+
+    def numerator(r):
+        return r.colonnes.split("+")
+
+    def denominator(r):
+        return [r.colonne_den]
+
+    for value, columns, years, part in (
+            ("numerateur_calcule", numerator, period, "calcul"),
+            ("numerateur_derniere_annee", numerator, latest, "calcul"),
+            ("denominateur_calcule", denominator, period, "denominateur"),
+            ("denominateur_derniere_annee", denominator, latest, "denominateur")):
+        rows = diag.dropna(subset=[value, f"code_zone_{part}"]).rename(columns={value: "valeur"})
+        level, zone = rows[f"niveau_{part}"], rows[f"code_zone_{part}"]
+        rows = rows.assign(niveau=np.where(level == "arrondissement", "epci", level),
+                           zones=[arrondissements.get(z, []) if lv == "arrondissement" else [z]
+                                  for lv, z in zip(level, zone, strict=True)])
+        sums(rows, columns, years, lambda r: r.zones)
 
 
 def ratios(con, cells: pd.DataFrame, index: dict, add) -> None:

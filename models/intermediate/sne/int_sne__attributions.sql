@@ -24,6 +24,7 @@ select
     attributions.quartile_ressources in (1, 2) as premier_ou_deuxieme_quartile,
     coalesce(attributions.demande_mutation, false) as mutation,
     attributions.tranche_age in ('MOINS_18', '18_24') as moins_25_ans,
+    coalesce(attributions.taille_menage = 1, false) as personne_isolee,
     coalesce(demandes.motif_principal = 'VIOLENCES_FAMILIALES', false) as victime_violences
 from attributions
 left join demandes on attributions.numero_unique = demandes.numero_unique

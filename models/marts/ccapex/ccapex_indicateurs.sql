@@ -1,6 +1,7 @@
 -- Eviction-prevention indicators by zone and year: procedures reaching each stage in the year
--- (commandements, saisines, assignations, DSF, portes closes, jugements, CQL, CFP demandés / accordés /
--- refusés, expulsions effectives) and the fiche 2-5 share of assigned households who settled their debt.
+-- (commandements, of which in the private stock, saisines, assignations, of which for a motive other than
+-- unpaid rent, DSF, portes closes, jugements, CQL, CFP demandés / accordés / refusés, expulsions effectives)
+-- and the fiche 2-5 share of assigned households who settled their debt.
 with etapes as (
     select * from {{ ref('int_ccapex__procedures') }}
 ),
@@ -10,8 +11,12 @@ par_zone as (
         {{ zone_columns() }},
         etapes.annee,
         count(*) filter (where etapes.etape = 'COMMANDEMENT_PAYER') as nb_commandements_payer,
+        count(*) filter (where etapes.etape = 'COMMANDEMENT_PAYER' and etapes.parc_prive)
+            as nb_commandements_payer_parc_prive,
         count(*) filter (where etapes.etape = 'SAISINE_CCAPEX') as nb_saisines_ccapex,
         count(*) filter (where etapes.etape = 'ASSIGNATION') as nb_assignations,
+        count(*) filter (where etapes.etape = 'ASSIGNATION' and etapes.motif_hors_impayes)
+            as nb_assignations_hors_impayes,
         count(*) filter (where etapes.etape = 'DSF_REALISE') as nb_dsf_realises,
         count(*) filter (where etapes.etape = 'DSF_PORTE_CLOSE') as nb_dsf_portes_closes,
         count(*) filter (where etapes.etape = 'JUGEMENT') as nb_jugements,
@@ -39,5 +44,8 @@ select
     annee_complete,
     coalesce(columns(c -> c like 'nb\_%' escape '\'), 0),
     {{ ratio('coalesce(nb_assignations_dette_regularisee, 0)', 'nb_assignations') }}
-        as part_assignations_dette_regularisee
+        as part_assignations_dette_regularisee,
+    {{ ratio('coalesce(nb_commandements_payer_parc_prive, 0)', 'nb_commandements_payer') }}
+        as part_commandements_payer_parc_prive,
+    {{ ratio('coalesce(nb_assignations_hors_impayes, 0)', 'nb_assignations') }} as part_assignations_hors_impayes
 from complet

@@ -1,5 +1,5 @@
 -- FSL indicators by zone and year (year of decision): accès (logement identifié or not, aides,
--- montants, aide moyenne, garanties by parc), maintien (aides, accords de principe, garanties),
+-- montants, aide moyenne, accords de principe, garanties by parc), maintien (aides, accords de principe, garanties),
 -- eau / énergie / téléphone, and the accompaniment measures ASLL / AML / FAL (ménages, montants).
 with dossiers as (
     select * from {{ ref('int_fsl__decisions') }}
@@ -16,6 +16,7 @@ par_zone as (
         ) as nb_dossiers_acces_lni,
         count(*) filter (where dossiers.volet = 'ACCES' and dossiers.aide_accordee) as nb_aides_acces,
         coalesce(sum(dossiers.montant_aide) filter (where dossiers.volet = 'ACCES'), 0) as montant_aides_acces,
+        count(*) filter (where dossiers.volet = 'ACCES' and dossiers.accord_principe) as nb_accords_principe_acces,
         count(*) filter (where dossiers.volet = 'ACCES' and dossiers.garantie_accordee) as nb_garanties_acces,
         count(*) filter (
             where dossiers.volet = 'ACCES' and dossiers.garantie_accordee and dossiers.type_parc = 'PUBLIC'

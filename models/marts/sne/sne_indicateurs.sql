@@ -21,6 +21,11 @@ attributions as (
         attributions.annee,
         count(*) as nb_attributions,
         sum(attributions.delai_mois) as somme_delai_attribution_mois,
+        sum(attributions.delai_mois) filter (where attributions.prioritaire)
+            as somme_delai_attribution_mois_prioritaires,
+        sum(attributions.delai_mois) filter (where attributions.mutation) as somme_delai_attribution_mois_mutation,
+        sum(attributions.delai_mois) filter (where not attributions.mutation)
+            as somme_delai_attribution_mois_premier_acces,
         median(attributions.delai_mois) as delai_median_attribution_mois,
         count(*) filter (where attributions.prioritaire) as nb_attributions_prioritaires,
         count(*) filter (where attributions.prioritaire_dalo) as nb_attributions_prioritaires_dalo,
@@ -29,7 +34,12 @@ attributions as (
             where attributions.hors_qpv and attributions.premier_quartile
         ) as nb_attributions_hors_qpv_premier_quartile,
         count(*) filter (where attributions.premier_ou_deuxieme_quartile) as nb_attributions_quartiles_1_2,
+        count(*) filter (
+            where attributions.prioritaire and attributions.premier_ou_deuxieme_quartile
+        ) as nb_attributions_prioritaires_quartiles_1_2,
+        count(*) filter (where attributions.personne_isolee) as nb_attributions_personnes_isolees,
         count(*) filter (where attributions.mutation) as nb_attributions_mutation,
+        count(*) filter (where not attributions.mutation) as nb_attributions_premier_acces,
         count(*) filter (where attributions.moins_25_ans) as nb_attributions_moins_25_ans,
         count(*) filter (where attributions.victime_violences) as nb_attributions_violences
     from {{ ref('int_sne__attributions') }} as attributions
@@ -55,6 +65,11 @@ joined as (
         coalesce(demandes.somme_anciennete_mois, 0) as somme_anciennete_mois,
         coalesce(attributions.nb_attributions, 0) as nb_attributions,
         coalesce(attributions.somme_delai_attribution_mois, 0) as somme_delai_attribution_mois,
+        coalesce(attributions.somme_delai_attribution_mois_prioritaires, 0)
+            as somme_delai_attribution_mois_prioritaires,
+        coalesce(attributions.somme_delai_attribution_mois_mutation, 0) as somme_delai_attribution_mois_mutation,
+        coalesce(attributions.somme_delai_attribution_mois_premier_acces, 0)
+            as somme_delai_attribution_mois_premier_acces,
         attributions.delai_median_attribution_mois,
         coalesce(attributions.nb_attributions_prioritaires, 0) as nb_attributions_prioritaires,
         coalesce(attributions.nb_attributions_prioritaires_dalo, 0) as nb_attributions_prioritaires_dalo,
@@ -63,7 +78,12 @@ joined as (
             attributions.nb_attributions_hors_qpv_premier_quartile, 0
         ) as nb_attributions_hors_qpv_premier_quartile,
         coalesce(attributions.nb_attributions_quartiles_1_2, 0) as nb_attributions_quartiles_1_2,
+        coalesce(
+            attributions.nb_attributions_prioritaires_quartiles_1_2, 0
+        ) as nb_attributions_prioritaires_quartiles_1_2,
+        coalesce(attributions.nb_attributions_personnes_isolees, 0) as nb_attributions_personnes_isolees,
         coalesce(attributions.nb_attributions_mutation, 0) as nb_attributions_mutation,
+        coalesce(attributions.nb_attributions_premier_acces, 0) as nb_attributions_premier_acces,
         coalesce(attributions.nb_attributions_moins_25_ans, 0) as nb_attributions_moins_25_ans,
         coalesce(attributions.nb_attributions_violences, 0) as nb_attributions_violences
     from zones_annees
@@ -83,7 +103,16 @@ select
     *,
     {{ ratio('nb_demandes_en_cours', 'nb_attributions') }} as tension_demandes_attributions,
     {{ ratio('somme_delai_attribution_mois', 'nb_attributions') }} as delai_moyen_attribution_mois,
+    {{ ratio('somme_delai_attribution_mois_prioritaires', 'nb_attributions_prioritaires') }}
+        as delai_moyen_attribution_prioritaires_mois,
+    {{ ratio('somme_delai_attribution_mois_mutation', 'nb_attributions_mutation') }}
+        as delai_moyen_attribution_mutation_mois,
+    {{ ratio('somme_delai_attribution_mois_premier_acces', 'nb_attributions_premier_acces') }}
+        as delai_moyen_attribution_premier_acces_mois,
     {{ ratio('nb_attributions_prioritaires', 'nb_attributions') }} as part_attributions_prioritaires,
+    {{ ratio('nb_attributions_prioritaires_quartiles_1_2', 'nb_attributions_prioritaires') }}
+        as part_attributions_prioritaires_quartiles_1_2,
+    {{ ratio('nb_attributions_personnes_isolees', 'nb_attributions') }} as part_attributions_personnes_isolees,
     cast(0.25 as double) as taux_legal_attributions_prioritaires,
     {{ ratio('nb_attributions_hors_qpv_premier_quartile', 'nb_attributions_hors_qpv') }}
         as part_attributions_hors_qpv_premier_quartile,

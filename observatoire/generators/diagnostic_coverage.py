@@ -1,0 +1,92 @@
+"""The annex-to-column coverage block of docs/analystes.md: how many annexe 4 and section II figures have a
+computed counterpart (seed correspondance_indicateurs), by domain, and which indicators still have none.
+
+    python -m observatoire.generators.diagnostic_coverage [--check]
+
+A figure's domain comes from its indicator code's prefix (sne_, dalo_, fsl_, ccapex_, pppi_, and the geography
+counts of the COG); the rest (census, Filosofi, RPLS, hébergement, local programmes) are other sources. Lost
+tables and charts (unit missing_image) are counted apart: the text has no figure there.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+from observatoire.generators import command
+from observatoire.settings import PROJECT_DIR, SEEDS_DIR
+
+PAGE = PROJECT_DIR / "docs" / "analystes.md"
+BLOCK = re.compile(r"(<!-- couverture:debut -->\n).*?(<!-- couverture:fin -->)", re.S)
+DOMAINS = [  # (label, code prefixes or codes)
+    ("SNE", ("sne_", "attributions_")),
+    ("DALO", ("dalo_",)),
+    ("FSL", ("fsl_",)),
+    ("CCAPEX", ("ccapex_", "expulsion_")),
+    ("PPPI", ("pppi_",)),
+    ("Géographie (COG)", ("nb_communes", "nb_epci", "population", "population_share_of_dept_pct",
+                          "density_hab_km2")),
+]
+OTHER = "Autres sources (contexte, offre, hébergement, dispositifs locaux)"
+
+
+def domain(code: str) -> str:
+    for label, prefixes in DOMAINS:
+        if code in prefixes or code.startswith(tuple(p for p in prefixes if p.endswith("_"))):
+            return label
+    return OTHER
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(SEEDS_DIR / "diagnostic" / f"{name}.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def render() -> str:
+    mapped = {r["code_indicateur"] for r in _rows("correspondance_indicateurs")}
+    figures, lost, computed, missing = Counter(), Counter(), Counter(), {}
+    for r in _rows("diagnostic_2022"):
+        d = domain(r["code_indicateur"])
+        if r["unite"] == "missing_image":
+            lost[d] += 1
+            continue
+        figures[d] += 1
+        if r["code_indicateur"] in mapped:
+            computed[d] += 1
+        else:
+            missing.setdefault(d, Counter())[r["code_indicateur"]] += 1
+    labels = [label for label, _ in DOMAINS] + [OTHER]
+    five = labels[:-1]
+    lines = ["| Domaine | Chiffres publiés | Avec une valeur calculée | Tableaux ou graphiques perdus |",
+             "|---|---:|---:|---:|"]
+    for label in labels:
+        lines.append(f"| {label} | {figures[label]} | {computed[label]} | {lost[label]} |")
+    lines.append(f"| **Cinq sources et COG** | **{sum(figures[d] for d in five)}** | "
+                 f"**{sum(computed[d] for d in five)}** | {sum(lost[d] for d in five)} |")
+    lines.append(f"| **Total** | **{sum(figures.values())}** | **{sum(computed.values())}** | "
+                 f"{sum(lost.values())} |")
+    lines += ["", "Indicateurs des cinq sources sans valeur calculée (nombre de chiffres) :", ""]
+    for label in five:
+        if missing.get(label):
+            codes = ", ".join(f"`{c}` ({n})" for c, n in sorted(missing[label].items()))
+            lines.append(f"- {label} : {codes}")
+    return "\n".join(lines) + "\n"
+
+
+def expected() -> dict[Path, str]:
+    text = PAGE.read_text(encoding="utf-8")
+    if not BLOCK.search(text):
+        raise ValueError(f"{PAGE.name} : bloc <!-- couverture:debut --> … <!-- couverture:fin --> manquant")
+    return {PAGE: BLOCK.sub(lambda m: m.group(1) + render() + m.group(2), text)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    return command("observatoire.generators.diagnostic_coverage",
+                   "seeds/diagnostic (diagnostic_2022, correspondance_indicateurs)", expected, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""The 2022 diagnostic compared with the warehouse (marts.diagnostic_ecarts), checked against the theme marts.
+
+Each expected value is recomputed here from the theme marts with its own SQL, not with the model's mapping:
+the zone a figure names (an EPCI), the stock « au 1er janvier », a published evolution, a yearly average and the
+departmental comparison the text quotes.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+CALL, CC_TERNOIS, CA_GRAND_CALAIS = "246200364", "200069672", "200090751"
+
+
+@pytest.fixture(scope="module")
+def con(demo):
+    connection = duckdb.connect(str(demo.published), read_only=True)
+    yield connection
+    connection.close()
+
+
+def figure(con, ligne: int, code: str, zone: str, texte: str | None = None) -> dict:
+    rows = con.execute("""
+        SELECT * FROM marts.diagnostic_ecarts
+        WHERE ligne_plan = ? AND code_indicateur = ? AND code_zone = ?
+          AND (? IS NULL OR valeur_publiee_texte = ?)""", [ligne, code, zone, texte, texte]).df()
+    assert len(rows) == 1, (ligne, code, zone, texte, len(rows))
+    return rows.iloc[0].to_dict()
+
+
+def one(con, sql: str, params=()) -> float:
+    return con.execute(sql, list(params)).fetchone()[0]
+
+
+def test_a_figure_about_an_epci_is_computed_on_that_epci(con):
+    row = figure(con, 3227, "pppi_pct_epci", "LEN", "5.3")
+    assert (row["niveau_calcul"], row["code_zone_calcul"], row["periode_calculee"]) == ("epci", CALL, "2017")
+    expected = one(con, """SELECT 100.0 * nb_pppi / nb_rp_privees FROM marts.pppi_indicateurs
+                           WHERE niveau = 'epci' AND code_zone = ? AND annee = 2017""", [CALL])
+    assert row["valeur_calculee"] == pytest.approx(expected)
+    territory = one(con, """SELECT 100.0 * nb_pppi / nb_rp_privees FROM marts.pppi_indicateurs
+                            WHERE niveau = 'territoire' AND code_zone = 'LEN' AND annee = 2017""")
+    assert row["valeur_calculee"] != pytest.approx(territory)  # the EPCI, not its territory
+
+
+def test_the_ternois_tension_is_the_cc_du_ternois_one(con):
+    row = figure(con, 3595, "sne_tension_ratio", "TER")
+    assert row["code_zone_calcul"] == CC_TERNOIS
+    year = int(row["periode_calculee"])
+    expected = one(con, """SELECT nb_demandes_en_cours / nb_attributions FROM marts.sne_indicateurs
+                           WHERE niveau = 'epci' AND code_zone = ? AND annee = ?""", [CC_TERNOIS, year])
+    assert row["valeur_calculee"] == pytest.approx(expected)
+
+
+def test_a_share_of_an_arrondissement_sums_the_epci_of_that_arrondissement(con):
+    # the EPCI nest in the arrondissements (what makes an arrondissement a sum of EPCI)
+    assert one(con, """SELECT count(*) FROM (SELECT code_epci FROM intermediate.int_geo__communes
+                                            GROUP BY 1 HAVING count(DISTINCT code_arrondissement) > 1)""") == 0
+    row = figure(con, 3689, "ccapex_commandements_payer_share_of_arrondissement_pct", "TER")
+    assert (row["code_zone_calcul"], row["niveau_denominateur"], row["code_zone_denominateur"]) == (
+        CC_TERNOIS, "arrondissement", "621")
+    year = int(row["periode_calculee"])
+    ternois, arras = con.execute("""
+        SELECT sum(i.nb_commandements_payer) FILTER (WHERE i.code_zone = ?),
+               sum(i.nb_commandements_payer) FILTER (WHERE i.code_zone IN (
+                   SELECT code_epci FROM intermediate.int_geo__communes WHERE code_arrondissement = '621'))
+        FROM marts.ccapex_indicateurs i WHERE i.niveau = 'epci' AND i.annee = ?""", [CC_TERNOIS, year]).fetchone()
+    assert 0 < ternois < arras
+    assert row["valeur_calculee"] == pytest.approx(100 * ternois / arras)
+
+
+def test_a_stock_au_premier_janvier_is_the_previous_december_one(con):
+    row = figure(con, 368, "sne_demandes_en_cours", "62")
+    assert row["annee_publiee"] == "2022" and row["periode_calculee"] == "2021"
+    expected = one(con, "SELECT nb_demandes_en_cours FROM marts.sne_indicateurs "
+                        "WHERE niveau = 'departement' AND annee = 2021")
+    assert row["valeur_calculee"] == expected
+
+
+def test_a_published_evolution_is_compared_with_the_computed_evolution(con):
+    row = figure(con, 493, "ccapex_assignations_evol_pct", "62")
+    assert row["annee_reference"] == 2019
+    a2021, a2019 = (one(con, "SELECT nb_assignations FROM marts.ccapex_indicateurs "
+                             "WHERE niveau = 'departement' AND annee = ?", [y]) for y in (2021, 2019))
+    assert row["valeur_calculee"] == pytest.approx(100 * (a2021 / a2019 - 1))
+
+
+def test_a_yearly_figure_is_the_average_of_its_period(con):
+    row = figure(con, 2716, "ccapex_courriers_assignation_an", "ART")
+    expected = one(con, """SELECT avg(nb_assignations) FROM marts.ccapex_indicateurs
+                           WHERE niveau = 'territoire' AND code_zone = 'ART' AND annee BETWEEN 2019 AND 2021""")
+    assert row["periode_calculee"] == "2019-2021" and row["valeur_calculee"] == pytest.approx(expected)
+    assert row["numerateur_calcule"] == pytest.approx(3 * expected)  # the published numerator stays the sum
+
+
+def test_the_departmental_average_the_text_quotes_is_recomputed(con):
+    row = figure(con, 3062, "sne_tension_ratio", "CAL")
+    assert row["valeur_comparaison_publiee"] == 2.3
+    expected = one(con, "SELECT nb_demandes_en_cours / nb_attributions FROM marts.sne_indicateurs "
+                        "WHERE niveau = 'departement' AND annee = 2019")
+    assert row["valeur_comparaison_calculee"] == pytest.approx(expected)
+    # the four averages the portraits quote all get a computed counterpart
+    quoted = con.execute("""
+        SELECT code_indicateur, valeur_comparaison_publiee, count(*) FILTER (WHERE valeur_comparaison_calculee IS NULL)
+        FROM marts.diagnostic_ecarts
+        WHERE code_indicateur IN ('sne_tension_ratio', 'sne_tension_t1', 'sne_attribution_delay_months', 'pppi_pct')
+          AND valeur_comparaison_publiee IN (2.3, 8.1, 10, 6.5)
+        GROUP BY ALL""").fetchall()
+    assert {(c, v) for c, v, _ in quoted} == {("sne_tension_ratio", 2.3), ("sne_tension_t1", 8.1),
+                                             ("sne_attribution_delay_months", 10), ("pppi_pct", 6.5)}
+    assert all(missing == 0 for *_, missing in quoted), quoted
+
+
+def test_the_plan_contradicting_itself_is_flagged_not_corrected(con):
+    row = figure(con, 493, "ccapex_assignations", "62", "2158")
+    assert row["valeur_publiee"] == 2158 and "2 695" in row["incoherence_plan"]
+    lens = figure(con, 493, "ccapex_assignations_lens_henin", "62")
+    assert (lens["niveau_calcul"], lens["code_zone_calcul"]) == ("territoire", "LEN")
+    assert lens["valeur_calculee"] == one(con, "SELECT nb_assignations FROM marts.ccapex_indicateurs "
+                                               "WHERE niveau = 'territoire' AND code_zone = 'LEN' AND annee = 2021")
+    unflagged = figure(con, 2546, "ccapex_assignations", "ARR")
+    assert unflagged["incoherence_plan"] is None
+
+
+@pytest.mark.parametrize("ligne, code, zone, numerator, denominator, scale, level, code_zone", [
+    (368, "sne_attribution_delay_months_prioritaires", "62", "somme_delai_attribution_mois_prioritaires",
+     "nb_attributions_prioritaires", 1, "departement", "62"),
+    (3209, "sne_attribution_delay_months_mutation", "LEN", "somme_delai_attribution_mois_mutation",
+     "nb_attributions_mutation", 1, "territoire", "LEN"),
+    (3209, "sne_attribution_delay_months_acces", "LEN", "somme_delai_attribution_mois_premier_acces",
+     "nb_attributions_premier_acces", 1, "territoire", "LEN"),
+    (3587, "sne_attributions_isoles_pct", "TER", "nb_attributions_personnes_isolees", "nb_attributions", 100,
+     "territoire", "TER"),
+    (370, "sne_attributions_prioritaires_pct", "62", "nb_attributions_prioritaires_quartiles_1_2",
+     "nb_attributions_prioritaires", 100, "departement", "62"),
+    (3689, "ccapex_commandements_payer_parc_prive_pct", "TER", "nb_commandements_payer_parc_prive",
+     "nb_commandements_payer", 100, "territoire", "TER"),
+])
+def test_the_figures_the_five_sources_newly_give(con, ligne, code, zone, numerator, denominator, scale, level,
+                                                 code_zone):
+    row = figure(con, ligne, code, zone)
+    table = "ccapex_indicateurs" if numerator.startswith("nb_commandements") else "sne_indicateurs"
+    num, den = con.execute(f"""SELECT {numerator}, {denominator} FROM marts.{table}
+                               WHERE niveau = ? AND code_zone = ? AND annee = ?""",
+                           [level, code_zone, int(row["periode_calculee"])]).fetchone()
+    assert 0 < num <= den * (1 if scale == 100 else 10_000)
+    assert row["valeur_calculee"] == pytest.approx(scale * num / den)
+
+
+def test_new_columns_hold_what_they_say_on_the_rows(con):
+    # parts never exceed their totals, and the premier accès / mutation split is a partition
+    bad = one(con, """
+        SELECT count(*) FROM marts.sne_indicateurs
+        WHERE nb_attributions_mutation + nb_attributions_premier_acces <> nb_attributions
+           OR abs(somme_delai_attribution_mois_mutation + somme_delai_attribution_mois_premier_acces
+                  - somme_delai_attribution_mois) > 1e-6
+           OR nb_attributions_prioritaires_quartiles_1_2 > least(nb_attributions_prioritaires,
+                                                                 nb_attributions_quartiles_1_2)
+           OR nb_attributions_personnes_isolees > nb_attributions""")
+    assert bad == 0
+    bad = one(con, """SELECT count(*) FROM marts.ccapex_indicateurs
+                      WHERE nb_commandements_payer_parc_prive > nb_commandements_payer
+                         OR nb_assignations_hors_impayes > nb_assignations""")
+    assert bad == 0
+    bad = one(con, "SELECT count(*) FROM marts.fsl_indicateurs WHERE nb_accords_principe_acces > nb_dossiers_acces")
+    assert bad == 0
+    # the demo gives each of them something to count in the département
+    counted = con.execute("""
+        SELECT min(s.nb_attributions_personnes_isolees), min(s.nb_attributions_prioritaires_quartiles_1_2),
+               min(c.nb_commandements_payer_parc_prive), min(c.nb_assignations_hors_impayes),
+               min(f.nb_accords_principe_acces)
+        FROM marts.sne_indicateurs s JOIN marts.ccapex_indicateurs c USING (niveau, code_zone, annee)
+        JOIN marts.fsl_indicateurs f USING (niveau, code_zone, annee)
+        WHERE niveau = 'departement' AND annee BETWEEN 2019 AND 2021""").fetchone()
+    assert all(v > 0 for v in counted), counted
+
