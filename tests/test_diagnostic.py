@@ -8,6 +8,7 @@ departmental comparison the text quotes.
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 import pytest
 
 CALL, CC_TERNOIS, CA_GRAND_CALAIS = "246200364", "200069672", "200090751"
@@ -120,7 +121,7 @@ def test_the_plan_contradicting_itself_is_flagged_not_corrected(con):
     assert lens["valeur_calculee"] == one(con, "SELECT nb_assignations FROM marts.ccapex_indicateurs "
                                                "WHERE niveau = 'territoire' AND code_zone = 'LEN' AND annee = 2021")
     unflagged = figure(con, 2546, "ccapex_assignations", "ARR")
-    assert unflagged["incoherence_plan"] is None
+    assert pd.isna(unflagged["incoherence_plan"])
 
 
 @pytest.mark.parametrize("ligne, code, zone, numerator, denominator, scale, level, code_zone", [
@@ -175,3 +176,18 @@ def test_new_columns_hold_what_they_say_on_the_rows(con):
         WHERE niveau = 'departement' AND annee BETWEEN 2019 AND 2021""").fetchone()
     assert all(v > 0 for v in counted), counted
 
+
+
+def test_a_figure_published_as_text_lists_the_most_frequent_values(con):
+    row = figure(con, 2488, "dalo_main_motives", "ARR")
+    assert row["calculable"] and row["periode_calculee"] == "2018-2020" and pd.isna(row["valeur_calculee"])
+    top = con.execute("""
+        SELECT m.libelle_motif FROM marts.dalo_recours_detail d
+        JOIN referentiel.dalo_motifs m ON m.code_motif = d.code
+        WHERE d.niveau = 'territoire' AND d.code_zone = 'ARR' AND d.dimension = 'motif'
+          AND d.annee BETWEEN 2018 AND 2020
+        GROUP BY d.code, m.libelle_motif HAVING sum(d.nb_recours) > 0
+        ORDER BY sum(d.nb_recours) DESC, lower(d.code) LIMIT 2""").fetchall()
+    assert len(top) == 2 and row["valeur_calculee_texte"] == "; ".join(t for (t,) in top)
+    typologies = figure(con, 3101, "dalo_typologies_demandees", "CAL")["valeur_calculee_texte"]
+    assert typologies and all(t.strip().startswith("T") for t in typologies.split(";")), typologies

@@ -78,7 +78,11 @@ masques as (
         on
             composants.niveau = cellules.niveau
             and composants.code_zone = cellules.code_zone
-            and composants.colonne = cellules.colonne
+            and (
+                composants.colonne = cellules.colonne
+                -- a figure published as text ranks every column of its prefix
+                or (correspondance.nb_premiers is not null and starts_with(cellules.colonne, composants.colonne))
+            )
     group by annees.id_valeur
 )
 
@@ -87,12 +91,15 @@ select
         case when masques.meme_annee then null else ecarts.numerateur_calcule end as numerateur_calcule,
         case when masques.meme_annee then null else ecarts.denominateur_calcule end as denominateur_calcule,
         case when masques.meme_annee then null else ecarts.valeur_calculee end as valeur_calculee,
+        case when masques.meme_annee then null else ecarts.valeur_calculee_texte end as valeur_calculee_texte,
         case when masques.meme_annee then null else ecarts.ecart_calcule_publie end as ecart_calcule_publie,
         case when masques.meme_annee then null else ecarts.ecart_relatif end as ecart_relatif,
         case when masques.derniere then null else ecarts.numerateur_derniere_annee end as numerateur_derniere_annee,
         case when masques.derniere then null else ecarts.denominateur_derniere_annee end
             as denominateur_derniere_annee,
         case when masques.derniere then null else ecarts.valeur_derniere_annee end as valeur_derniere_annee,
+        case when masques.derniere then null else ecarts.valeur_derniere_annee_texte end
+            as valeur_derniere_annee_texte,
         case
             when masques.meme_annee or masques.derniere then null else ecarts.evolution_depuis_diagnostic
         end as evolution_depuis_diagnostic

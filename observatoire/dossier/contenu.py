@@ -500,6 +500,8 @@ class DossierBuilder:
         def val(v, unite, ecart=False):
             if v is None:
                 return NON_DISPONIBLE
+            if isinstance(v, str):
+                return v
             if unite in ("pct", "pct_range"):
                 return f"{nombre(v, 1)}\u00a0%" if not ecart else f"{nombre(v, 1)}\u00a0pt"
             if unite in ("ratio", "index", "fraction"):
@@ -510,10 +512,13 @@ class DossierBuilder:
                 return euros(v)
             return nombre(v, 0) if abs(v) >= 100 or float(v).is_integer() else nombre(v, 1)
 
-        lignes = []
+        lignes, incoherences = [], []
         for d in self.diagnostic:
-            if d["niveau"] != niveau or d["code_zone"] != code or d["unite"] in ("text", "missing_image", "date"):
+            if d["niveau"] != niveau or d["code_zone"] != code or d["unite"] in ("missing_image", "date"):
                 continue
+            if d["unite"] == "text":  # a figure published as text: its most frequent values
+                d = {**d, "valeur_calculee": d["valeur_calculee_texte"],
+                     "valeur_derniere_annee": d["valeur_derniere_annee_texte"], "evolution_depuis_diagnostic": None}
             if d["valeur_calculee"] is None and d["valeur_derniere_annee"] is None and not d["secret_statistique"]:
                 continue  # nothing to compare with
             secret = bool(d["secret_statistique"])
@@ -533,6 +538,9 @@ class DossierBuilder:
             libelle = d["libelle_indicateur"]
             if len(libelle) > 110:
                 libelle = libelle[:107].rsplit(" ", 1)[0] + "…"
+            if d["incoherence_plan"]:
+                incoherences.append(f"{libelle} ({d['valeur_publiee_texte']}) : {d['incoherence_plan']}.")
+                libelle += " *"
             lignes.append([libelle, publie, recalc, dern, evolution])
         if not lignes:
             return
@@ -542,7 +550,9 @@ class DossierBuilder:
                   source="Sources : diagnostic 2022 du PDALHPD ; entrepôt de l'observatoire (couche diffusion).",
                   notes=["Évolution : valeur de la dernière année moins la valeur recalculée sur la période du "
                          "diagnostic, dans l'unité de l'indicateur (points pour un pourcentage). Les valeurs "
-                         "publiées en 2022 ne sont pas corrigées."])
+                         "publiées en 2022 ne sont pas corrigées.",
+                         *(["* Le plan se contredit sur ce chiffre. " + " ".join(incoherences)] if incoherences
+                           else [])])
 
     def indicateurs_plan(self) -> Section:
         s = Section("plan", "Indicateurs du plan")

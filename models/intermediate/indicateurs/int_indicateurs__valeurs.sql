@@ -1,6 +1,6 @@
 -- Every figure of the marts in long form (zone, year, column, value): what the diagnostic
 -- comparison and the plan indicators sum over a period (additive columns only: counts, amounts, sums).
--- Typology counts are named <count>_t1..t6.
+-- Typology counts are named <count>_t1..t6, DALO recours by motive or typology nb_recours_<dimension>_<code>.
 with contexte as (
     select
         zones.niveau,
@@ -51,6 +51,17 @@ valeurs as (
         cast(nb_attributions as double) as valeur
     from {{ ref('sne_tension_typologie') }}
     where niveau in ('departement', 'territoire', 'epci')
+
+    union all
+
+    select
+        niveau,
+        code_zone,
+        annee,
+        'nb_recours_' || dimension || '_' || lower(code) as colonne,
+        cast(nb_recours as double) as valeur
+    from {{ ref('dalo_recours_detail') }}
+    where niveau in ('departement', 'territoire', 'epci') and dimension in ('motif', 'typologie')
 )
 
 select * from valeurs

@@ -63,6 +63,7 @@ publie as (
         correspondance.decalage_annee,
         correspondance.evolution_sur_annees,
         correspondance.moyenne_annuelle,
+        correspondance.nb_premiers,
         coalesce(nullif(diagnostic.annee, ''), correspondance.annee_defaut) as periode_publiee
     from {{ ref('diagnostic_2022') }} as diagnostic
     left join {{ ref('correspondance_indicateurs') }} as correspondance
@@ -91,7 +92,10 @@ bornes as (
             where
                 valeurs.annee <= derniere_annee.annee
                 and valeurs.code_zone = publie.code_zone_calcul
-                and list_contains(string_split(publie.numerateur, '+'), valeurs.colonne)
+                and (
+                    list_contains(string_split(publie.numerateur, '+'), valeurs.colonne)
+                    or (publie.nb_premiers is not null and starts_with(valeurs.colonne, publie.numerateur))
+                )
                 and valeurs.valeur is not null
         ) as derniere_annee
     from publie
@@ -170,7 +174,7 @@ calculs as (
         on
             valeurs.annee between variantes.annee_debut and variantes.annee_fin
             and valeurs.code_zone in (variantes.code_zone, variantes.code_zone_denominateur)
-    where bornes.numerateur is not null
+    where bornes.numerateur is not null and bornes.nb_premiers is null
     group by all
 ),
 
@@ -187,6 +191,53 @@ ratios as (
         end as valeur
     from calculs
     inner join bornes on calculs.id_valeur = bornes.id_valeur
+),
+
+-- A figure published as text (« principaux motifs ») is compared with the nb_premiers most frequent values of
+-- its columns (numerateur is their prefix) over the period, by their label where a code list gives one.
+libelles as (
+    select
+        'nb_recours_motif_' || lower(code_motif) as colonne,
+        libelle_motif as libelle
+    from {{ ref('dalo_motifs') }}
+),
+
+totaux_classes as (
+    select
+        variantes.id_valeur,
+        variantes.variante,
+        valeurs.colonne,
+        bornes.nb_premiers,
+        sum(valeurs.valeur) as total
+    from variantes
+    inner join bornes on variantes.id_valeur = bornes.id_valeur
+    inner join valeurs
+        on
+            valeurs.annee between variantes.annee_debut and variantes.annee_fin
+            and variantes.code_zone = valeurs.code_zone
+            and starts_with(valeurs.colonne, bornes.numerateur)
+    where bornes.nb_premiers is not null and variantes.variante in ('publiee', 'derniere')
+    group by all
+    having sum(valeurs.valeur) > 0
+),
+
+classements as (
+    select * from totaux_classes
+    qualify row_number() over (partition by id_valeur, variante order by total desc, colonne asc) <= nb_premiers
+),
+
+textes as (
+    select
+        classements.id_valeur,
+        classements.variante,
+        string_agg(
+            coalesce(libelles.libelle, upper(substr(classements.colonne, length(bornes.numerateur) + 1))), '; '
+            order by classements.total desc, classements.colonne asc
+        ) as texte
+    from classements
+    inner join bornes on classements.id_valeur = bornes.id_valeur
+    left join libelles on classements.colonne = libelles.colonne
+    group by classements.id_valeur, classements.variante
 ),
 
 -- A published evolution is compared with 100 × (value / reference value − 1).
@@ -233,6 +284,7 @@ select
     meme_annee.numerateur as numerateur_calcule,
     meme_annee.denominateur as denominateur_calcule,
     meme_annee.valeur as valeur_calculee,
+    texte_meme_annee.texte as valeur_calculee_texte,
     meme_annee.valeur - bornes.valeur as ecart_calcule_publie,
     {{ ratio('meme_annee.valeur - bornes.valeur', 'abs(bornes.valeur)') }} as ecart_relatif,
     try_cast(bornes.valeur_comparaison as double) as valeur_comparaison_publiee,
@@ -241,6 +293,7 @@ select
     derniere.numerateur as numerateur_derniere_annee,
     derniere.denominateur as denominateur_derniere_annee,
     derniere.valeur as valeur_derniere_annee,
+    texte_derniere.texte as valeur_derniere_annee_texte,
     derniere.valeur - meme_annee.valeur as evolution_depuis_diagnostic,
     bornes.incoherence_plan,
     bornes.source,
@@ -252,3 +305,7 @@ left join valeurs_calculees as derniere
     on bornes.id_valeur = derniere.id_valeur and derniere.variante = 'derniere'
 left join valeurs_calculees as comparaison
     on bornes.id_valeur = comparaison.id_valeur and comparaison.variante = 'comparaison'
+left join textes as texte_meme_annee
+    on bornes.id_valeur = texte_meme_annee.id_valeur and texte_meme_annee.variante = 'publiee'
+left join textes as texte_derniere
+    on bornes.id_valeur = texte_derniere.id_valeur and texte_derniere.variante = 'derniere'
