@@ -191,3 +191,17 @@ def test_a_figure_published_as_text_lists_the_most_frequent_values(con):
     assert len(top) == 2 and row["valeur_calculee_texte"] == "; ".join(t for (t,) in top)
     typologies = figure(con, 3101, "dalo_typologies_demandees", "CAL")["valeur_calculee_texte"]
     assert typologies and all(t.strip().startswith("T") for t in typologies.split(";")), typologies
+
+
+def test_the_expulsion_motives_other_than_debt_are_ranked_from_the_assignations(con):
+    row = figure(con, 3164, "expulsion_motifs_hors_dette", "CAL")
+    counts = con.execute("""
+        SELECT nb_assignations_hors_impayes_troubles, nb_assignations_hors_impayes_conge_vente_reprise,
+               nb_assignations_hors_impayes_occupation_sans_titre, nb_assignations_hors_impayes
+        FROM marts.ccapex_indicateurs WHERE niveau = 'territoire' AND code_zone = 'CAL' AND annee = 2021""").fetchone()
+    assert sum(counts[:3]) == counts[3] > 0  # the three motives partition the assignations for other motives
+    motives = [("troubles", "Troubles de voisinage"), ("conge_vente_reprise", "Congé pour vente ou reprise"),
+               ("occupation_sans_titre", "Occupation sans droit ni titre")]
+    ranked = sorted(((n, code, label) for n, (code, label) in zip(counts[:3], motives, strict=True) if n > 0),
+                    key=lambda m: (-m[0], m[1]))  # ties: the column name's order
+    assert row["valeur_calculee_texte"] == "; ".join(label for *_, label in ranked[:2])

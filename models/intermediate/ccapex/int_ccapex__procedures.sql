@@ -31,6 +31,7 @@ select
     etapes_annee.numero_procedure,
     procedures.code_commune,
     procedures.type_bailleur in ('PERSONNE_PHYSIQUE', 'PERSONNE_MORALE') as parc_prive,
+    procedures.motif_procedure,
     procedures.motif_procedure <> 'IMPAYES' as motif_hors_impayes,
     etapes_annee.annee,
     etapes_annee.etape,

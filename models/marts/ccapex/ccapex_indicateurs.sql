@@ -1,7 +1,7 @@
 -- Eviction-prevention indicators by zone and year: procedures reaching each stage in the year
 -- (commandements, of which in the private stock, saisines, assignations, of which for a motive other than
--- unpaid rent, DSF, portes closes, jugements, CQL, CFP demandés / accordés / refusés, expulsions effectives)
--- and the fiche 2-5 share of assigned households who settled their debt.
+-- unpaid rent, by motive, DSF, portes closes, jugements, CQL, CFP demandés / accordés / refusés, expulsions
+-- effectives) and the fiche 2-5 share of assigned households who settled their debt.
 with etapes as (
     select * from {{ ref('int_ccapex__procedures') }}
 ),
@@ -17,6 +17,12 @@ par_zone as (
         count(*) filter (where etapes.etape = 'ASSIGNATION') as nb_assignations,
         count(*) filter (where etapes.etape = 'ASSIGNATION' and etapes.motif_hors_impayes)
             as nb_assignations_hors_impayes,
+        count(*) filter (where etapes.etape = 'ASSIGNATION' and etapes.motif_procedure = 'TROUBLES')
+            as nb_assignations_hors_impayes_troubles,
+        count(*) filter (where etapes.etape = 'ASSIGNATION' and etapes.motif_procedure = 'CONGE_VENTE_REPRISE')
+            as nb_assignations_hors_impayes_conge_vente_reprise,
+        count(*) filter (where etapes.etape = 'ASSIGNATION' and etapes.motif_procedure = 'OCCUPATION_SANS_TITRE')
+            as nb_assignations_hors_impayes_occupation_sans_titre,
         count(*) filter (where etapes.etape = 'DSF_REALISE') as nb_dsf_realises,
         count(*) filter (where etapes.etape = 'DSF_PORTE_CLOSE') as nb_dsf_portes_closes,
         count(*) filter (where etapes.etape = 'JUGEMENT') as nb_jugements,

@@ -193,13 +193,19 @@ ratios as (
     inner join bornes on calculs.id_valeur = bornes.id_valeur
 ),
 
--- A figure published as text (« principaux motifs ») is compared with the nb_premiers most frequent values of
--- its columns (numerateur is their prefix) over the period, by their label where a code list gives one.
+-- A figure published as text (« principaux motifs », DALO or expulsion) is compared with the nb_premiers most
+-- frequent values of its columns (numerateur is their prefix) over the period, by their label where a code list
+-- gives one.
 libelles as (
     select
         'nb_recours_motif_' || lower(code_motif) as colonne,
         libelle_motif as libelle
     from {{ ref('dalo_motifs') }}
+    union all
+    select
+        'nb_assignations_hors_impayes_' || lower(code_motif_procedure) as colonne,
+        libelle_motif_procedure as libelle
+    from {{ ref('ccapex_motifs') }}
 ),
 
 totaux_classes as (
