@@ -190,3 +190,15 @@ def test_epci_tables_respect_the_secret(dossier):
                 valeur = int(cell.replace("\u00a0", "").replace(" ", ""))
                 assert valeur == 0 or valeur >= 5, (page.name, ligne[0], i, cell)
     assert vus > 0 and masques > 0
+
+
+def test_the_diagnostic_comparison_quotes_the_departmental_average_and_the_plans_contradictions(dossier):
+    html = (dossier["site"] / "territoire-len.html").read_text(encoding="utf-8")
+    comparison = html[html.index("Comparaison avec le diagnostic 2022"):]
+    # Lens-Hénin's tension: 2,10 published beside the 2,30 the plan quotes for the département, both recomputed
+    assert "2,10 ; département 2,30" in comparison
+    # the plan says Lens-Hénin has the strongest tension with 2,1 < 2,3: named in a note, the figure kept
+    assert "Le plan se contredit sur ce chiffre." in comparison and "la plus forte tension" in comparison
+    # a figure published as text (the DALO main motives) is compared with the most frequent recorded motives
+    arrageois = (dossier["site"] / "territoire-arr.html").read_text(encoding="utf-8")
+    assert "Principaux motifs de saisine DALO" in arrageois

@@ -529,6 +529,9 @@ class DossierBuilder:
             recalc = MASQUE if secret else val(d["valeur_calculee"], d["unite"])
             if not secret and d["valeur_calculee"] is not None and d["periode_calculee"]:
                 recalc += f" ({d['periode_calculee']})"
+            if d["valeur_comparaison_calculee"] is not None:  # the departmental average the text quotes
+                publie += f" ; département {val(d['valeur_comparaison_publiee'], d['unite'])}"
+                recalc += f" ; département {val(d['valeur_comparaison_calculee'], d['unite'])}"
             dern = MASQUE if secret else val(d["valeur_derniere_annee"], d["unite"])
             if not secret and d["valeur_derniere_annee"] is not None and d["derniere_annee"]:
                 dern += f" ({d['derniere_annee']})"
@@ -539,7 +542,9 @@ class DossierBuilder:
             if len(libelle) > 110:
                 libelle = libelle[:107].rsplit(" ", 1)[0] + "…"
             if d["incoherence_plan"]:
-                incoherences.append(f"{libelle} ({d['valeur_publiee_texte']}) : {d['incoherence_plan']}.")
+                chiffre = val(d["valeur_publiee"], d["unite"]) if d["valeur_publiee"] is not None \
+                    else d["valeur_publiee_texte"]
+                incoherences.append(f"{libelle} ({chiffre}) : {d['incoherence_plan']}.")
                 libelle += " *"
             lignes.append([libelle, publie, recalc, dern, evolution])
         if not lignes:
@@ -550,7 +555,8 @@ class DossierBuilder:
                   source="Sources : diagnostic 2022 du PDALHPD ; entrepôt de l'observatoire (couche diffusion).",
                   notes=["Évolution : valeur de la dernière année moins la valeur recalculée sur la période du "
                          "diagnostic, dans l'unité de l'indicateur (points pour un pourcentage). Les valeurs "
-                         "publiées en 2022 ne sont pas corrigées.",
+                         "publiées en 2022 ne sont pas corrigées. « Département » : la moyenne départementale que "
+                         "le plan cite à côté du chiffre, et sa valeur recalculée sur la même période.",
                          *(["* Le plan se contredit sur ce chiffre. " + " ".join(incoherences)] if incoherences
                            else [])])
 
