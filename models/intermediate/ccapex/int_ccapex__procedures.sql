@@ -32,7 +32,6 @@ select
     procedures.code_commune,
     procedures.type_bailleur in ('PERSONNE_PHYSIQUE', 'PERSONNE_MORALE') as parc_prive,
     procedures.motif_procedure,
-    procedures.motif_procedure <> 'IMPAYES' as motif_hors_impayes,
     etapes_annee.annee,
     etapes_annee.etape,
     etapes_annee.etape = 'ASSIGNATION'

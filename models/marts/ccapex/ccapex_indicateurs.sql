@@ -15,7 +15,7 @@ par_zone as (
             as nb_commandements_payer_parc_prive,
         count(*) filter (where etapes.etape = 'SAISINE_CCAPEX') as nb_saisines_ccapex,
         count(*) filter (where etapes.etape = 'ASSIGNATION') as nb_assignations,
-        count(*) filter (where etapes.etape = 'ASSIGNATION' and etapes.motif_hors_impayes)
+        count(*) filter (where etapes.etape = 'ASSIGNATION' and etapes.motif_procedure <> 'IMPAYES')
             as nb_assignations_hors_impayes,
         count(*) filter (where etapes.etape = 'ASSIGNATION' and etapes.motif_procedure = 'TROUBLES')
             as nb_assignations_hors_impayes_troubles,
