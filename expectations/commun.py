@@ -30,6 +30,7 @@ from great_expectations.expectations.metadata_types import FailureSeverity
 from great_expectations.expectations.row_conditions import Column as RowColumn
 
 from observatoire.extracts import LINEAGE_COLUMNS, SOURCES, Source, code_list, code_list_file
+from observatoire import formats
 from observatoire.formats import FORMATS
 from observatoire.settings import GEOGRAPHY_DIR
 
@@ -141,6 +142,9 @@ def typed(column: str, kind: str) -> str:
     return f"{cast}::DOUBLE" if kind == "decimal" else cast
 
 
+TYPED_KINDS = ("date", "decimal", "entier", "mesure")  # typed in the frame, their text kept beside
+
+
 def raw_name(column: str) -> str:
     """Frame column holding the text as delivered, beside the typed value of a date or number column."""
     return f"{column}__brut"
@@ -154,8 +158,10 @@ def rows_sql(source: Source, *extra: str, joins: str = "", already_delivered: bo
     select = []
     for c in source.stored_columns:
         name = c.stored_name
-        if c.kind in ("date", "decimal", "entier"):
+        if c.kind in TYPED_KINDS:
             select += [f"{typed(name, c.kind)} AS {_q(name)}", f"r.{_q(name)} AS {_q(raw_name(name))}"]
+        if c.kind == "mesure":  # NULL without a number: delivered empty, or a secret marker
+            select.append(f"r.{_q(name)} IS NULL OR {formats.SECRET}(r.{_q(name)}) AS {_q(name + '__secret')}")
         else:
             select.append(f"r.{_q(name)}")
     select += ["r._fichier", "r._ligne", "r._date_extraction", *extra]
@@ -227,7 +233,7 @@ def column_rules(source: Source) -> list[Expectation]:
     rules: list[Expectation] = []
     for c in source.stored_columns:
         name, label = c.stored_name, f"« {c.header} »"
-        delivered = raw_name(name) if c.kind in ("date", "decimal", "entier") else name
+        delivered = raw_name(name) if c.kind in TYPED_KINDS else name
         if c.kind == "identifiant":
             rules.append(gxe.ExpectColumnValuesToMatchRegex(
                 column=name, regex=r"^[0-9a-f]{64}$", severity=ERROR,
@@ -241,6 +247,12 @@ def column_rules(source: Source) -> list[Expectation]:
             rules.append(gxe.ExpectColumnValuesToNotBeNull(
                 column=name, row_condition=col(delivered).is_not_null(), severity=ERROR,
                 description=f"{label} : {expected}, lisible par staging"))
+        if c.kind == "mesure":  # a publisher's secret marker is no number, and is valid
+            rules.append(gxe.ExpectColumnValuesToNotBeNull(
+                column=name, row_condition=col(f"{name}__secret") == False, severity=ERROR,  # noqa: E712
+                description=f"{label} : un nombre lisible par staging, ou une marque de secret du producteur"))
+            rules.append(gxe.ExpectColumnValuesToBeBetween(
+                column=name, min_value=0, severity=ERROR, description=f"{label} positif ou nul"))
         if c.kind == "booleen":
             rules.append(gxe.ExpectColumnValuesToBeInSet(
                 column=name, value_set=["O", "N"], severity=ERROR, description=f"{label} vaut O ou N"))

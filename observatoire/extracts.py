@@ -9,7 +9,8 @@ Kinds:
 - ``personnel``: a direct identifier (name, NIR, address, phone, e-mail); dropped at ingestion.
 - ``naissance``: a birth date; turned into an age band at the extraction date, then dropped.
 - ``texte``, ``code``, ``commune``, ``date`` (JJ/MM/AAAA), ``entier``, ``decimal`` (decimal comma),
-  ``booleen`` (O/N): kept, as text in ``raw``, cast in ``staging``. What a valid value of each kind is, and
+  ``booleen`` (O/N), ``mesure`` (an open-data statistic: any decimals, or the publisher's secret marker): kept,
+  as text in ``raw``, cast in ``staging``. What a valid value of each kind is, and
   its range, is defined once in observatoire/formats.py.
 """
 
@@ -26,7 +27,8 @@ from pathlib import Path
 from observatoire.followup import layout as followup_layout
 from observatoire.settings import SEEDS_DIR
 
-KINDS = {"identifiant", "personnel", "naissance", "texte", "code", "commune", "date", "entier", "decimal", "booleen"}
+KINDS = {"identifiant", "personnel", "naissance", "texte", "code", "commune", "date", "entier", "decimal", "booleen",
+         "mesure"}
 
 
 AGE_BAND_DESCRIPTION = "Tranche d'âge à la date d'extraction (code de la nomenclature tranches_age)"
@@ -50,6 +52,11 @@ class Column:
     codes: str | None = None  # code list for kind "code": a seed's name, or "<seed>.<column>" (see code_list)
     description: str = ""
     planned: bool = False  # a date that may lie after the extraction date (a meeting, a milestone to come)
+    # Open data: the header was not checked against the publisher's documentation (said so in docs/sources).
+    unverified: bool = False
+    # Open data: a value the file's name carries ("millesime", "niveau"), or the earlier census millésime the
+    # headers carry ("millesime_precedent"); not a column of the file.
+    from_name: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -87,6 +94,35 @@ class RowRule:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """How an open-data publisher distributes a source's files: what the team downloads each year, and the
+    documentation its layout was checked against (docs/sources/<domaine>.md cites it).
+
+    Headers may carry the millésime: ``{aa}`` in a column's header stands for its two last digits
+    (``P{aa}_POP`` reads ``P21_POP`` in the 2021 file) and ``{pp}`` for an earlier census the same file gives for
+    comparison (``P{pp}_POP``: ``P15_POP``), stored as ``millesime_precedent``."""
+
+    publisher: str
+    dataset: str  # the title of the publisher's page
+    url: str
+    documentation: str  # the documentation followed: dictionary of variables, file notes, millésime
+    # On the lower-cased file name: the group ``millesime`` (4 digits), optionally ``niveau`` (the file's
+    # geographic level) and ``jour`` (AAAAMMJJ, the extraction date of a stock file).
+    file_pattern: str
+    example: str  # an expected file name, ``{millesime}`` standing for the millésime
+    lag_years: int  # millésime N is published during year N + lag_years
+    separator: str = ";"
+    # Rows outside the Pas-de-Calais (the files are national), as SQL over the warehouse names: ignored and
+    # counted. ``_codes`` (liste, code) holds the code lists and the EPCI of the département (liste 'epci').
+    keep: str = "true"
+    keep_label: str = "hors du Pas-de-Calais"  # what the ignored rows are, in the loader's warning
+    # A file whose first line is a comment, not a header: the names of its fields, in order.
+    fields: tuple[str, ...] = ()
+    ragged: bool = False  # lines of other sections have fewer fields (padded, then left out by ``keep``)
+    notes: str = ""  # what the publisher's file notes say that the loader relies on
+
+
+@dataclass(frozen=True)
 class Source:
     name: str  # raw table name and dépôt folder
     label: str
@@ -104,6 +140,7 @@ class Source:
     reader: str = "tableau"
     # For a workbook: column letter of each stored column, so that a quarantined value is named by its cell.
     cells: tuple[tuple[str, str], ...] = ()
+    publication: Publication | None = None  # open data: how its publisher distributes it
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -117,6 +154,11 @@ class Source:
     @property
     def stored_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.stored)
+
+    @property
+    def file_columns(self) -> tuple[Column, ...]:
+        """The columns a file carries (not those its name gives)."""
+        return tuple(c for c in self.columns if not c.from_name)
 
 
 @functools.cache
@@ -392,6 +434,165 @@ CCAPEX = Source(
     ),
 )
 
+# --- Open data: the context of annexe 4 (docs/sources/insee.md) ------------------------------------------------
+INSEE_RP_PAGE = "Insee, « Bases de données chiffres clés » du recensement de la population, exploitation principale"
+COMMUNES_62 = "starts_with(code_geo, '62')"
+
+
+def _millesime(what: str) -> Column:
+    return Column("millesime", "millesime", "entier", from_name=True,
+                  description=f"Millésime {what}, lu dans le nom du fichier")
+
+
+def _codgeo(level: str | None = None) -> Column:
+    """A census file's commune code (checked against the COG), or a code of the level its file name gives."""
+    if level is None:
+        return Column("CODGEO", "code_geo", "commune", required=True, description="Code Insee de la commune")
+    return Column("CODGEO", "code_geo", "texte", required=True, description=f"Code géographique Insee ({level})")
+
+
+def _rp(header: str, name: str, description: str, unverified: bool = False) -> Column:
+    return Column(header, name, "mesure", description=description, unverified=unverified)
+
+
+def _rp_publication(theme: str, dataset: str, page: str, documentation: str) -> Publication:
+    return Publication(
+        publisher="Insee",
+        dataset=dataset,
+        url=f"https://www.insee.fr/fr/statistiques/{page}",
+        documentation=documentation,
+        file_pattern=rf"base-cc-{theme}-(?P<millesime>\d{{4}})\.csv",
+        example=f"base-cc-{theme}-{{millesime}}.CSV",
+        lag_years=3,
+        keep=COMMUNES_62,
+        notes="Un fichier national, une ligne par commune (arrondissements municipaux pour Paris, Lyon et "
+              "Marseille) ; valeurs pondérées à décimales (point décimal), à arrondir à l'affichage seulement ; "
+              "le fichier de millésime N donne aussi les recensements N-6 et N-11 (P15_ et P10_ pour 2021).",
+    )
+
+
+INSEE_RP_POPULATION = Source(
+    name="insee_rp_population",
+    short_label="Insee RP – population",
+    producer="Insee, recensement de la population",
+    label="Recensement de la population : évolution et structure de la population (Insee)",
+    grain="une ligne par commune de France et millésime du recensement",
+    cadence="annuelle",
+    staging="stg_insee__rp_population",
+    key=("code_geo",),
+    publication=_rp_publication(
+        "evol-struct-pop", "Évolution et structure de la population en 2021 – Base chiffres clés", "8201904",
+        "Dictionnaire des variables du fichier (meta_base-cc-evol-struct-pop-2021.CSV : COD_VAR, LIB_VAR), "
+        "millésime 2021, géographie au 01/01/2024"),
+    columns=(
+        _codgeo(),
+        _millesime("du recensement"),
+        Column("millesime_precedent", "millesime_precedent", "entier", from_name=True,
+               description="Recensement antérieur que le fichier donne pour l'évolution (P15_ dans le fichier 2021)"),
+        _rp("P{aa}_POP", "population", "Population municipale (« Population en 2021 (princ) »)"),
+        _rp("P{pp}_POP", "population_precedente", "Population au recensement antérieur (« Population en 2015 »)"),
+        _rp("P{aa}_POP0019", "population_0_19", "Population de 0 à 19 ans"),
+        _rp("P{aa}_POP6074", "population_60_74", "Population de 60 à 74 ans"),
+        _rp("P{aa}_POP75P", "population_75_plus", "Population de 75 ans ou plus"),
+        _rp("P{aa}_POP65P", "population_65_plus", "Population de 65 ans ou plus"),
+    ),
+)
+
+INSEE_RP_LOGEMENT = Source(
+    name="insee_rp_logement",
+    short_label="Insee RP – logement",
+    producer="Insee, recensement de la population",
+    label="Recensement de la population : logement (Insee)",
+    grain="une ligne par commune de France et millésime du recensement",
+    cadence="annuelle",
+    staging="stg_insee__rp_logement",
+    key=("code_geo",),
+    publication=_rp_publication(
+        "logement", "Logement en 2021 – Base chiffres clés", "8202349",
+        "Dictionnaire des variables du fichier (meta_base-cc-logement-2021.CSV : COD_VAR, LIB_VAR), "
+        "millésime 2021, géographie au 01/01/2024"),
+    columns=(
+        _codgeo(),
+        _millesime("du recensement"),
+        Column("millesime_precedent", "millesime_precedent", "entier", from_name=True,
+               description="Recensement antérieur que le fichier donne pour l'évolution"),
+        _rp("P{aa}_LOG", "nb_logements", "Logements (« Logements en 2021 (princ) »)"),
+        _rp("P{aa}_RP", "nb_residences_principales", "Résidences principales (= ménages)"),
+        _rp("P{pp}_RP", "nb_residences_principales_precedent", "Résidences principales au recensement antérieur"),
+        _rp("P{aa}_RSECOCC", "nb_residences_secondaires", "Résidences secondaires et logements occasionnels"),
+        _rp("P{aa}_LOGVAC", "nb_logements_vacants", "Logements vacants"),
+        _rp("P{aa}_MAISON", "nb_maisons", "Maisons"),
+        _rp("P{aa}_RP_PROP", "nb_rp_proprietaires", "Résidences principales occupées par leur propriétaire"),
+        _rp("P{aa}_RP_LOC", "nb_rp_locataires", "Résidences principales occupées par des locataires"),
+        _rp("P{aa}_RP_LOCHLMV", "nb_rp_locataires_hlm", "Résidences principales louées vides HLM"),
+        _rp("P{aa}_RP_GRAT", "nb_rp_loges_gratuitement", "Résidences principales occupées à titre gratuit",
+            unverified=True),
+    ),
+)
+
+INSEE_RP_EMPLOI = Source(
+    name="insee_rp_emploi",
+    short_label="Insee RP – population active",
+    producer="Insee, recensement de la population",
+    label="Recensement de la population : emploi et population active (Insee)",
+    grain="une ligne par commune de France et millésime du recensement",
+    cadence="annuelle",
+    staging="stg_insee__rp_emploi",
+    key=("code_geo",),
+    publication=_rp_publication(
+        "emploi-pop-active", "Emploi – Population active en 2021 – Base chiffres clés", "8202916",
+        "Dictionnaire des variables du fichier (meta_base-cc-emploi-pop-active-2021.CSV : COD_VAR, LIB_VAR), "
+        "millésime 2021, géographie au 01/01/2024"),
+    columns=(
+        _codgeo(),
+        _millesime("du recensement"),
+        _rp("P{aa}_ACT1564", "nb_actifs_15_64", "Actifs de 15 à 64 ans"),
+        _rp("P{aa}_CHOM1564", "nb_chomeurs_15_64", "Chômeurs de 15 à 64 ans (au sens du recensement)"),
+    ),
+)
+
+# Filosofi's levels: the file's suffix and the rows it keeps (its indicators are not additive: each level's
+# values come from its own file, never from adding communes).
+FILOSOFI_LEVELS = {"com": "commune", "epci": "epci", "dep": "departement"}
+
+INSEE_FILOSOFI = Source(
+    name="insee_filosofi",
+    short_label="Insee Filosofi – revenus et pauvreté",
+    producer="Insee, Filosofi (fichier localisé social et fiscal)",
+    label="Revenus, pauvreté et niveau de vie (Insee, Filosofi)",
+    grain="une ligne par zone (commune, EPCI ou département de France) et millésime",
+    cadence="annuelle",
+    staging="stg_insee__filosofi",
+    key=("code_geo",),
+    publication=Publication(
+        publisher="Insee",
+        dataset="Revenus, pauvreté et niveau de vie en 2021 – Base chiffres clés (Filosofi)",
+        url="https://www.insee.fr/fr/statistiques/7756729",
+        documentation="Page « Principaux indicateurs sur les revenus et la pauvreté aux niveaux national et local "
+                      "en 2021 » (19/07/2024) et dictionnaire des variables de base-cc-filosofi-2021-geo2023 ; "
+                      "secret statistique : s, nd, ns, so",
+        file_pattern=r"cc_filosofi_(?P<millesime>\d{4})_(?P<niveau>com|epci|dep)\.csv",
+        example="cc_filosofi_{millesime}_COM.csv (et _EPCI, _DEP)",
+        lag_years=3,
+        keep=f"(niveau_fichier = 'COM' AND {COMMUNES_62}) OR (niveau_fichier = 'DEP' AND code_geo = '62') OR "
+             "(niveau_fichier = 'EPCI' AND code_geo IN (SELECT code FROM _codes WHERE liste = 'epci'))",
+        notes="Un fichier par niveau géographique ; « la plupart des indicateurs proposés sont non sommables » : "
+              "médiane et taux de pauvreté sont lus au niveau publié, jamais recalculés ; cellules soumises au "
+              "secret écrites s, nd, ns ou so.",
+    ),
+    columns=(
+        _codgeo("commune, EPCI ou département selon le fichier"),
+        _millesime("des revenus"),
+        Column("niveau", "niveau_fichier", "texte", from_name=True,
+               description="Niveau géographique du fichier (COM, EPCI, DEP), lu dans son nom"),
+        _rp("NBMENFISC{aa}", "nb_menages_fiscaux", "Nombre de ménages fiscaux"),
+        _rp("NBPERSMENFISC{aa}", "nb_personnes_menages_fiscaux", "Nombre de personnes dans les ménages fiscaux"),
+        _rp("MED{aa}", "mediane_niveau_vie", "Médiane du niveau de vie (euros)"),
+        _rp("TP60{aa}", "taux_pauvrete", "Taux de pauvreté au seuil de 60 % du niveau de vie médian (%)"),
+    ),
+)
+
+
 def _value_rule(nature: str, condition: str) -> str:
     """SQL: true when a value entered for an indicator of this nature breaks its rule."""
     return f"nature = '{nature}' AND valeur IS NOT NULL AND NOT coalesce({condition}, false)"
@@ -458,7 +659,9 @@ SUIVI_PLAN = Source(
 )
 
 SOURCES: dict[str, Source] = {s.name: s for s in (FSL, DALO, SNE_DEMANDES, SNE_ATTRIBUTIONS, PPPI, CCAPEX,
-                                                   SUIVI_PLAN)}
+                                                   SUIVI_PLAN, INSEE_RP_POPULATION, INSEE_RP_LOGEMENT,
+                                                   INSEE_RP_EMPLOI, INSEE_FILOSOFI)}
+OPEN_SOURCES = {name: s for name, s in SOURCES.items() if s.publication is not None}
 
 # File names carry the extraction date: <source>_<période>_extrait_<AAAA-MM-JJ>.<csv|xlsx>, in any case.
 EXTRACTION_DATE = re.compile(r"extrait_(\d{4})-(\d{2})-(\d{2})", re.IGNORECASE)
@@ -471,8 +674,27 @@ PERIODS: dict[str, tuple[str, str]] = {
 }
 
 
-def extraction_date(file_name: str) -> date | None:
-    """The extraction date written in a file name, or None."""
+def published_name(source: Source, file_name: str) -> re.Match[str] | None:
+    """The publisher's file name of an open-data source, matched (groups millesime, niveau, jour), or None."""
+    assert source.publication is not None
+    return re.fullmatch(source.publication.file_pattern, file_name.lower())
+
+
+def extraction_date(file_name: str, source: Source | None = None) -> date | None:
+    """The extraction date written in a file name, or None. An open-data file's is the date its name carries
+    (a stock file's extraction day), else the 1st of January of its millésime."""
+    if source is not None and source.publication is not None:
+        m = published_name(source, file_name)
+        if not m:
+            return None
+        groups = m.groupdict()
+        try:
+            if groups.get("jour"):
+                day = groups["jour"]
+                return date(int(day[:4]), int(day[4:6]), int(day[6:8]))
+            return date(int(groups["millesime"]), 1, 1)
+        except ValueError:
+            return None
     m = EXTRACTION_DATE.search(file_name)
     if not m:
         return None
@@ -490,7 +712,15 @@ def file_name_problem(source: Source, name: str) -> str | None:
     """What is wrong with a file name dropped in the source's folder (French, naming the file), or None.
 
     The name must carry the extraction date, start with the source's name (the folder's) and carry a period
-    valid for the source's cadence; case does not matter (``FSL_2024-03_EXTRAIT_2024-04-05.CSV``)."""
+    valid for the source's cadence; case does not matter (``FSL_2024-03_EXTRAIT_2024-04-05.CSV``). An open-data
+    file keeps the name its publisher gives it."""
+    if source.publication is not None:
+        pub = source.publication
+        if published_name(source, name) is None or extraction_date(name, source) is None:
+            return (f"{name} : nom de fichier inattendu pour {source.label} ; déposer le fichier sous le nom que lui "
+                    f"donne {pub.publisher} (attendu « {pub.example} », {{millesime}} étant l'année du millésime, "
+                    f"motif {pub.file_pattern}).")
+        return None
     expected = f"« {source.name}_<période>_extrait_AAAA-MM-JJ.{source.formats[0]} »"
     if extraction_date(name) is None:
         return f"{name} : date d'extraction absente du nom du fichier (attendu {expected})."

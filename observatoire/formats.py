@@ -97,6 +97,16 @@ FORMATS: dict[str, Format] = {
         sql_type="BOOLEAN",
         invalid="valeur attendue O ou N",
     ),
+    # An open-data statistic (census counts are weighted: any number of decimals, point or comma); a secret
+    # marker of the publisher is no value but is valid (formats.secret_publie).
+    "mesure": Format(
+        macro="mesure",
+        body=f"CASE WHEN regexp_full_match(regexp_replace(x, '{SPACES}', '', 'g'), '-?[0-9]+([,.][0-9]+)?') "
+             f"THEN try_cast(replace(regexp_replace(x, '{SPACES}', '', 'g'), ',', '.') AS DOUBLE) END",
+        sql_type="DOUBLE",
+        invalid="nombre invalide (attendu par exemple 1234 ou 1234.56 ; une valeur secrète s'écrit "
+                + ", ".join(f"« {m} »" for m in ("s", "nd", "ns", "so")) + " ou reste vide)",
+    ),
     # Text kinds: the format gives the exact text; the code lists (seeds) and the COG say which codes exist.
     "code": TEXT,
     "commune": TEXT,
@@ -104,8 +114,15 @@ FORMATS: dict[str, Format] = {
 }
 
 
+# How open-data publishers write a value under secret (Insee: s, nd, ns, so; an empty cell is NULL already).
+SECRET_MARKERS = ("s", "nd", "ns", "so")
+SECRET = f"{SCHEMA}.secret_publie"  # macro: true when x is a secret marker
+
+
 def install(con) -> None:
     """Create (or replace) the macros of every format in the warehouse ``con`` is connected to."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     for f in {f.macro: f for f in FORMATS.values()}.values():
         con.execute(f"CREATE OR REPLACE MACRO {SCHEMA}.{f.macro}(x) AS {f.body}")
+    markers = ", ".join(f"'{m}'" for m in SECRET_MARKERS)
+    con.execute(f"CREATE OR REPLACE MACRO {SECRET}(x) AS coalesce(lower(trim(x)) IN ({markers}), false)")

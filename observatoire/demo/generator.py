@@ -9,17 +9,19 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from observatoire.demo import ccapex, dalo, fsl, pppi, sne, suivi
+from observatoire.demo import ccapex, contexte, dalo, fsl, pppi, sne, suivi
 from observatoire.demo.common import geography, month_first_day, month_index, release_memory
 from observatoire.demo.periods import FIRST_MONTH, FileSpec, month_label, parse_month
 from observatoire.demo.writer import Writer
+from observatoire.extracts import OPEN_SOURCES
 from observatoire.settings import reference_date
 
 # Source modules (each with plan() and produce()), in writing order; sne last (it holds the most memory).
 MODULES: tuple = (pppi, dalo, ccapex, fsl, sne)
 WRITERS = 2  # writing threads (the machine has 2 cores)
 DUCKDB_THREADS = 1  # DuckDB threads per writer (one file per thread is faster)
-SOURCE_ORDER = ("fsl", "dalo", "sne_demandes", "sne_attributions", "pppi", "ccapex", "suivi_plan")
+SOURCE_ORDER = ("fsl", "dalo", "sne_demandes", "sne_attributions", "pppi", "ccapex", "suivi_plan",
+                *OPEN_SOURCES)
 FOLLOWUP = "suivi_plan"  # the pilots' workbooks (demo/suivi.py), written after the extracts
 
 
@@ -115,6 +117,8 @@ def generate(depot_dir: Path, echelle: float = 1.0, graine: int = 62, jusqua: st
         bar.close()
     if failure:
         raise failure[0]
+    # Open data: the publishers' files of each millésime, whatever ``jusqua`` (they describe the territories).
+    counts |= contexte.write(depot_dir, graine, wanted & set(OPEN_SOURCES))
     if FOLLOWUP in wanted:
         last_day = date.fromordinal(date(1970, 1, 1).toordinal() + month_first_day(last + 1) - 1)
         counts[FOLLOWUP] = suivi.write_returns(depot_dir / FOLLOWUP, last_day, graine, today)

@@ -29,7 +29,16 @@ DOMAINS = [  # (label, code prefixes or codes)
     ("PPPI", ("pppi_",)),
     ("Géographie (COG)", ("nb_communes", "nb_epci", "population", "population_share_of_dept_pct",
                           "density_hab_km2")),
+    # Open data (docs/sources/insee.md): the figures of the census and Filosofi the annex quotes.
+    ("Insee (recensement, Filosofi)", (
+        "population_change", "menages_evolution", "pop_60_74_pct", "pop_75_plus_pct", "pop_under_20_pct",
+        "youth_index", "aging_index", "residences_principales", "owner_occupier_pct", "owner_occupier_gap_pts",
+        "vacancy_pct", "vacancy_pct_commune", "vacancy_pct_commune_arras", "secondary_residences_pct",
+        "secondary_residences_count", "secondary_residences_pct_epci", "secondary_residences_share_of_region_pct",
+        "logements_total", "rp_individuel_share", "unemployment_rate_pct", "poverty_rate_pct",
+        "median_income_eur")),
 ]
+FIVE_SOURCES = 6  # the first DOMAINS: the five sources and the COG
 OTHER = "Autres sources (contexte, offre, hébergement, dispositifs locaux)"
 
 
@@ -59,7 +68,7 @@ def render() -> str:
         else:
             missing.setdefault(d, Counter())[r["code_indicateur"]] += 1
     labels = [label for label, _ in DOMAINS] + [OTHER]
-    five = labels[:-1]
+    five = labels[:FIVE_SOURCES]
     lines = ["| Domaine | Chiffres publiés | Avec une valeur calculée | Tableaux ou graphiques perdus |",
              "|---|---:|---:|---:|"]
     for label in labels:
@@ -68,8 +77,8 @@ def render() -> str:
                  f"**{sum(computed[d] for d in five)}** | {sum(lost[d] for d in five)} |")
     lines.append(f"| **Total** | **{sum(figures.values())}** | **{sum(computed.values())}** | "
                  f"{sum(lost.values())} |")
-    lines += ["", "Indicateurs des cinq sources sans valeur calculée (nombre de chiffres) :", ""]
-    for label in five:
+    lines += ["", "Indicateurs sans valeur calculée, par domaine chargé (nombre de chiffres) :", ""]
+    for label in labels[:-1]:
         if missing.get(label):
             codes = ", ".join(f"`{c}` ({n})" for c, n in sorted(missing[label].items()))
             lines.append(f"- {label} : {codes}")

@@ -117,7 +117,7 @@ class Loader:
     def load_source(self, source: Source, folder: Path) -> list[FileResult]:
         raw_schema.ensure_source_table(self.con, source)
         files, _ = depot_entries(folder)  # sub-directories are reported by the quality report
-        files.sort(key=lambda p: (extraction_date(p.name) or date.min, p.name))
+        files.sort(key=lambda p: (extraction_date(p.name, source) or date.min, p.name))
         shas = self._shas(source, files)
         if self.workers < 2 or len(files) < 2:
             return [r for p in files if (r := self.load_file(source, p, shas[p])) is not None]
@@ -181,7 +181,7 @@ class Loader:
             "ORDER BY charge_le DESC LIMIT 1", [source.name, path.name]).fetchone()
         if last and last[0] == sha and last[1] != "EN_ATTENTE":
             return None  # this very content was already processed under this name: nothing twice
-        extracted = extraction_date(path.name)
+        extracted = extraction_date(path.name, source)
         # The same content as the current delivery of another name (not of an earlier, replaced one).
         loaded_as = self.con.execute(
             "SELECT fichier FROM raw.journal_chargements WHERE source = ? AND statut = 'CHARGE' AND fichier <> ? "
@@ -245,7 +245,7 @@ class Loader:
                 "jusqu'à ce que cette date soit passée.")
         cols = [c for c in source.stored_columns]
         names = ", ".join(f'"{c.stored_name}"' for c in cols)
-        present = {c.name for c in mapping.values()}
+        present = {c.name for c in mapping.values()} | {c.name for c in source.columns if c.from_name}
         values = ", ".join(f'"{c.stored_name}"' if c.name in present else "NULL" for c in cols)
         self.con.execute("BEGIN TRANSACTION")
         try:

@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 import duckdb
 
 from observatoire import formats
-from observatoire.extracts import Column, Source, normalise_header
+from observatoire.extracts import Column, Source, normalise_header, published_name
 from observatoire.formats import FORMATS
 from observatoire.ingestion.pseudonymisation import age_band_sql, pseudonym_sql
 from observatoire.warehouse import literal, load_extension
@@ -127,7 +127,10 @@ def _check_cp1252(path: Path) -> TextScan:
     return TextScan("CP1252", lines - (last == b"\n"))
 
 
-def csv_header(path: Path, encoding: str) -> list[str]:
+SEPARATORS = {";": "le point-virgule", ",": "la virgule", "\t": "la tabulation", "|": "la barre verticale"}
+
+
+def csv_header(path: Path, encoding: str, delim: str = ";") -> list[str]:
     with open(path, "rb") as f:
         first = f.readline()
         rest = f.read(1 << 16).strip()
@@ -141,23 +144,23 @@ def csv_header(path: Path, encoding: str) -> list[str]:
         raise ExtractError(
             f"{path.name} : fin de ligne « CR » seule ligne 1, colonne {text.index(chr(13)) + 1} (ancien format "
             "Mac) ; enregistrer le fichier avec des fins de ligne Windows (CR LF) ou Unix (LF).")
-    fields = next(csv.reader([text], delimiter=";"))
+    fields = next(csv.reader([text], delimiter=delim))
     if len(fields) == 1:
-        for sep, label in ((",", "virgule"), ("\t", "tabulation"), ("|", "barre verticale")):
-            if sep in text:
+        for sep, label in SEPARATORS.items():
+            if sep != delim and sep in text:
                 raise ExtractError(
-                    f"{path.name} : séparateur « {label} » trouvé ligne 1, colonne {text.index(sep) + 1} ; "
-                    "le séparateur attendu est le point-virgule « ; »."
+                    f"{path.name} : séparateur « {label.split(' ', 1)[1]} » trouvé ligne 1, colonne {text.index(sep) + 1} ; "
+                    f"le séparateur attendu est {SEPARATORS[delim]} « {delim} »."
                 )
     return [f.strip() for f in fields]
 
 
-def _records(path: Path, encoding: str, until: int | None = None):
+def _records(path: Path, encoding: str, until: int | None = None, delim: str = ";"):
     """(first line, last line, fields) of each non-empty data record, as a text editor numbers lines; quoting
     as DuckDB's reader reads it (``;``, ``"``, doubled quotes). Stops after line ``until``."""
     csv.field_size_limit(2**31 - 1)  # an over-long field is what some callers look for
     with open(path, encoding="utf-8-sig" if encoding == "utf-8" else "cp1252", newline="") as f:
-        reader = csv.reader(f, delimiter=";", quotechar='"', strict=False)
+        reader = csv.reader(f, delimiter=delim, quotechar='"', strict=False)
         end = 0
         for fields in reader:
             start, end = end + 1, reader.line_num
@@ -176,7 +179,7 @@ def _line_of(error: Exception) -> str:
 
 def map_header(file_name: str, source: Source, header: list[str], line: int) -> tuple[dict[int, Column], list[str]]:
     """Match the file's header to the specification: position -> column, plus warnings."""
-    expected = {normalise_header(c.header): c for c in source.columns}
+    expected = {normalise_header(c.header): c for c in source.file_columns}
     mapping: dict[int, Column] = {}
     seen: dict[str, int] = {}
     warnings, unnamed = [], []
@@ -199,8 +202,11 @@ def map_header(file_name: str, source: Source, header: list[str], line: int) -> 
                         f"à {unnamed[-1]}) ignorées")
     else:
         warnings += [f"colonne sans nom (ligne {line}, colonne {i}) ignorée" for i in unnamed]
+    extra = [w for w in warnings if w.startswith("colonne supplémentaire")]
+    if source.publication and extra:  # a publisher's file has many more variables than the ones used
+        warnings = [w for w in warnings if w not in extra] + [f"{len(extra)} colonnes non utilisées ignorées"]
     found = {c.name for c in mapping.values()}
-    for c in source.columns:
+    for c in source.file_columns:
         if c.stored and c.name not in found:
             extra = [h for i, h in enumerate(header) if i not in mapping]
             close = difflib.get_close_matches(c.header, extra, n=1, cutoff=0.6)
@@ -232,14 +238,20 @@ def read_file(con, source: Source, path: Path, extracted: date) -> tuple[dict[in
     encoding = scan.encoding
     if encoding == "CP1252":
         load_extension(con, "encodings")
-    header = csv_header(path, encoding)
+    pub = source.publication
+    delim = pub.separator if pub else ";"
+    header = csv_header(path, encoding, delim)
+    constants: dict[str, str] = {}
+    if pub:
+        header, constants = published_header(source, path.name, header)
     mapping, warnings = map_header(path.name, source, header, 1)
     if encoding == "CP1252":
         warnings.append("fichier encodé en Windows-1252, converti en UTF-8")
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
     con.execute("DROP TABLE IF EXISTS _rejets_csv; DROP TABLE IF EXISTS _rejets_csv_scan")
-    reader = (f"read_csv({literal(str(path))}, delim=';', quote='\"', escape='\"', header=true, "
+    reader = (f"read_csv({literal(str(path))}, delim={literal(delim)}, quote='\"', escape='\"', header=true, "
               f"auto_detect=false, columns={columns}, encoding='{encoding}', max_line_size={MAX_LINE_BYTES}, "
+              f"null_padding={str(bool(pub and pub.ragged)).lower()}, "
               "store_rejects=true, rejects_table='_rejets_csv', rejects_scan='_rejets_csv_scan')")
     select = select_columns(mapping, extracted, lambda i: f"c{i}")
     # Line numbers first assume one record per line (line 1 is the header), then are corrected below.
@@ -277,7 +289,7 @@ def read_file(con, source: Source, path: Path, extracted: date) -> tuple[dict[in
     n_bad = con.execute("SELECT count(*) FROM _rejets_structure").fetchone()[0]
     if n_read + n_bad != scan.lines - 1:
         # Not one record per line (empty lines, newlines inside quotes): the file's lines are counted.
-        _number_physical_lines(con, path, encoding, n_read)
+        _number_physical_lines(con, path, encoding, n_read, delim)
     elif n_bad:  # the good rows take the line numbers the rejected ones left, in order
         con.execute(f"""
             UPDATE _fichier SET _ligne = l.ligne FROM (
@@ -285,16 +297,83 @@ def read_file(con, source: Source, path: Path, extracted: date) -> tuple[dict[in
                 FROM range(2, 2 + {n_read} + {n_bad}) t(l)
                 WHERE l NOT IN (SELECT ligne FROM _rejets_structure)) AS l
             WHERE _fichier._ligne = l.ordre""")
-    _name_longest_fields(con, path, encoding)
+    _name_longest_fields(con, path, encoding, delim)
+    if pub:
+        warnings += _published_rows(con, source, path.name, constants)
     return mapping, warnings
 
 
-def _number_physical_lines(con, path: Path, encoding: str, n_read: int) -> None:
+CENSUS_GAP = 5  # years at least between a census and the earlier one a file gives for comparison
+
+
+def published_header(source: Source, file_name: str, header: list[str]) -> tuple[list[str], dict[str, str]]:
+    """An open-data file's header with its millésimes read: ``P21_POP`` becomes the declared ``P{aa}_POP`` when
+    the file is of millésime 2021, ``P15_POP`` the declared ``P{pp}_POP`` (the most recent earlier census the
+    file gives, at least CENSUS_GAP years before; older ones are left unused); and the values the name gives
+    (millesime, niveau) with millesime_precedent. A column of a millésime between the two, or after the file's,
+    refuses the file (millésimes mixed up)."""
+    pub = source.publication
+    assert pub is not None
+    groups = {k: v for k, v in published_name(source, file_name).groupdict().items() if v}
+    year = int(groups["millesime"])
+    if pub.fields:  # the first line is a comment: the fields are named by the publisher's documentation
+        header = list(pub.fields)
+    constants = {k: v.upper() if k == "niveau" else v for k, v in groups.items() if k != "jour"}
+    templates = [(c.header, re.compile(re.escape(c.header).replace(r"\{aa\}", "(?P<aa>[0-9]{2})")
+                                       .replace(r"\{pp\}", "(?P<pp>[0-9]{2})"), re.I))
+                 for c in source.file_columns if "{" in c.header]
+    current: dict[int, str] = {}
+    earlier: dict[int, tuple[str, int]] = {}  # position -> (template, year)
+    for i, h in enumerate(header):
+        matches = [(t, m) for t, pattern in templates if (m := pattern.fullmatch(h.strip()))]
+        here = [t for t, m in matches if m.groupdict().get("aa") and 2000 + int(m["aa"]) == year]
+        before = [(t, 2000 + int(m["pp"])) for t, m in matches
+                  if m.groupdict().get("pp") and 2000 + int(m["pp"]) <= year - CENSUS_GAP]
+        other = [2000 + int(m["aa"]) for t, m in matches if m.groupdict().get("aa")]
+        if here:
+            current[i] = here[0]
+        elif before:
+            earlier[i] = before[0]
+        elif other and other[0] > year - CENSUS_GAP:
+            raise ExtractError(
+                f"{file_name} : colonne « {h} » (ligne 1, colonne {i + 1}) du millésime {other[0]}, alors que le "
+                f"nom du fichier annonce le millésime {year} ; fichier refusé (millésimes mélangés).")
+    if earlier:
+        previous = max(y for _, y in earlier.values())
+        current |= {i: t for i, (t, y) in earlier.items() if y == previous}
+        constants["millesime_precedent"] = str(previous)
+    return [current.get(i, h) for i, h in enumerate(header)], constants
+
+
+def _published_rows(con, source: Source, file_name: str, constants: dict[str, str]) -> list[str]:
+    """Add the values the file name gives; leave out the rows outside the Pas-de-Calais (the files are
+    national) and other sections' lines. Returns the warning that counts them."""
+    pub = source.publication
+    assert pub is not None
+    for c in source.columns:
+        if c.from_name:
+            con.execute(f'ALTER TABLE _fichier ADD COLUMN "{c.stored_name}" VARCHAR DEFAULT '
+                        f'{literal(constants.get(c.header, ""))}')
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _hors_champ AS SELECT _ligne FROM _fichier "
+                f"WHERE NOT coalesce({pub.keep}, false)")
+    ignored = con.execute("SELECT count(*) FROM _hors_champ").fetchone()[0]
+    if ignored and ignored == con.execute("SELECT count(*) FROM _fichier").fetchone()[0]:
+        first = con.execute("SELECT min(_ligne) FROM _hors_champ").fetchone()[0]
+        raise ExtractError(
+            f"{file_name} : aucune des {french_integer(ignored)} lignes n'est retenue (toutes {pub.keep_label}, "
+            f"première ligne {first}, colonne « {source.file_columns[0].header} ») ; vérifier qu'il s'agit du "
+            f"fichier national publié par {pub.publisher} et que les codes géographiques sont lus en texte.")
+    con.execute("DELETE FROM _fichier WHERE _ligne IN (SELECT _ligne FROM _hors_champ)")
+    con.execute("DELETE FROM _rejets_structure WHERE ligne IN (SELECT _ligne FROM _hors_champ)")
+    return [f"{french_integer(ignored)} lignes {pub.keep_label} ignorées"] if ignored else []
+
+
+def _number_physical_lines(con, path: Path, encoding: str, n_read: int, delim: str = ";") -> None:
     """Give rows and structural rejects the line where their record starts in the file. One pass of
     Python's CSV reader, with the same quoting rules as DuckDB's: only for files that need it."""
     reader_lines = {line for line, in con.execute("SELECT ligne FROM _rejets_structure").fetchall()}
     good, moved, hidden = [], {}, 0  # hidden: newlines inside quotes so far, which the reader does not count
-    for start, end, _ in _records(path, encoding):
+    for start, end, _ in _records(path, encoding, delim=delim):
         if start - hidden in reader_lines:
             moved[start - hidden] = start
         else:
@@ -315,14 +394,14 @@ def _number_physical_lines(con, path: Path, encoding: str, n_read: int) -> None:
     con.execute("DROP TABLE _lignes; DROP TABLE _deplacees")
 
 
-def _name_longest_fields(con, path: Path, encoding: str) -> None:
+def _name_longest_fields(con, path: Path, encoding: str, delim: str = ";") -> None:
     """An over-long line is quarantined under its longest field's column, whose length the reason gives
     (the value itself is never copied)."""
     lines = {line for line, in con.execute(
         "SELECT ligne FROM _rejets_structure WHERE motif = ?", [LONG_LINE]).fetchall()}
     if not lines:
         return
-    for start, _, fields in _records(path, encoding, until=max(lines, default=0)):
+    for start, _, fields in _records(path, encoding, until=max(lines, default=0), delim=delim):
         if start in lines:
             longest = max(range(len(fields)), key=lambda i: len(fields[i]))
             con.execute("UPDATE _rejets_structure SET position = ?, motif = ? WHERE ligne = ?",

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from observatoire.extracts import SOURCES, Column, Source, code_list
+from observatoire import formats
 from observatoire.formats import FORMATS
 from observatoire.ingestion.reading import ExtractError, french_integer, inexact_flag
 from observatoire.settings import GEOGRAPHY_DIR
@@ -41,6 +42,8 @@ def load_reference_codes(con) -> None:
     rows = [(spec, code) for spec in specs for code in code_list(spec)]
     with open(GEOGRAPHY_DIR / "correspondance_communes.csv", encoding="utf-8") as f:
         rows += [("communes", r["code_commune_origine"]) for r in csv.DictReader(f)]
+    with open(GEOGRAPHY_DIR / "epci.csv", encoding="utf-8") as f:  # the EPCI an open-data file's rows keep
+        rows += [("epci", r["code_epci"]) for r in csv.DictReader(f)]
     con.execute("CREATE OR REPLACE TEMP TABLE _codes AS SELECT unnest(?::VARCHAR[]) AS liste, "
                      "unnest(?::VARCHAR[]) AS code", [[r[0] for r in rows], [r[1] for r in rows]])
 
@@ -67,6 +70,9 @@ def errors_sql(source: Source, mapping: dict[int, Column], extracted: date) -> s
         kind = FORMATS.get(c.kind)
         if c.kind == "identifiant":  # the clear value is never copied into raw.rejets
             checks.append(("NULL", label, f'"{inexact_flag(c)}"', literal(kind.invalid)))
+        elif c.kind == "mesure":  # a publisher's secret marker is valid: the value stays secret
+            checks.append((col, label, f"{col} IS NOT NULL AND {kind(col)} IS NULL AND NOT {formats.SECRET}({col})",
+                           literal(kind.invalid)))
         elif kind is not None:
             checks.append((col, label, f"{col} IS NOT NULL AND {kind(col)} IS NULL", literal(kind.invalid)))
         listed = {"code": (c.codes, f"code inconnu de la liste {c.codes}"),

@@ -146,7 +146,8 @@ def _secret_tables(con) -> dict[str, tuple[list[str], list[str]]]:
                 if t == "VARCHAR" and c not in ("niveau", "code_zone")]
         counts = [c for c, t in zip(columns, types, strict=True)
                   if c.startswith("nb_") and t in ("BIGINT", "INTEGER", "HUGEINT") and not _geographic(c)]
-        out[table] = (dims, counts)
+        if counts:
+            out[table] = (dims, counts)
     return out
 
 

@@ -1,0 +1,32 @@
+{#- Open data (observatoire/extracts.py, Publication): census counts by current commune and millésime. Census
+    files give one row per commune of their geography: communes merged since are summed into the commune they
+    belong to today (census counts are additive; Filosofi's indicators are not and never go through this).
+    A publisher's secret marker (formats.secret_publie) gives NULL and sets secret_producteur. -#}
+{% macro census_communes(source_name, measures, previous=false) -%}
+{{ config(materialized='table') }}
+
+with source as (
+    {{ latest_versions(source_name, 'code_geo, millesime') }}
+)
+
+select
+    communes.code_commune_actuel as code_commune,
+    formats.entier(source.millesime) as millesime,
+    {%- if previous %}
+    max(formats.entier(source.millesime_precedent)) as millesime_precedent,
+    {%- endif %}
+    {%- for measure in measures %}
+    sum(formats.mesure(source.{{ measure }})) as {{ measure }},
+    {%- endfor %}
+    bool_or(
+        {%- for measure in measures %}
+        formats.secret_publie(source.{{ measure }}){% if not loop.last %} or{% endif %}
+        {%- endfor %}
+    ) as secret_producteur,
+    max(source._fichier) as fichier_source,
+    max(source._date_extraction) as date_extraction
+from source
+inner join {{ ref('correspondance_communes') }} as communes
+    on source.code_geo = communes.code_commune_origine
+group by communes.code_commune_actuel, formats.entier(source.millesime)
+{%- endmacro %}
