@@ -318,6 +318,14 @@ def cmd_rapport(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sources_ouvertes(args: argparse.Namespace) -> int:
+    from observatoire.ingestion.open_sources import render, status
+
+    s = settings()
+    print(render(status(s.published, reference_date()), s.depot_dir), end="")
+    return 0
+
+
 def cmd_geographie(args: argparse.Namespace) -> int:
     from observatoire.geography import GeographyError, regenerate
 
@@ -422,6 +430,8 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--incrementale", type=float, default=10.0,
                        help="échelle de la mesure de l'actualisation incrémentale")
     bench.set_defaults(func=cmd_bench)
+    sub.add_parser("sources-ouvertes", help="données ouvertes : fichier attendu, page du producteur et millésime "
+                                            "chargé de chaque source").set_defaults(func=cmd_sources_ouvertes)
     sub.add_parser("geographie", help="régénérer les seeds géographiques depuis le COG") \
         .set_defaults(func=cmd_geographie)
     followup = sub.add_parser("suivi", help="suivi partagé des fiches actions (fiche 6-3) : classeurs des pilotes")

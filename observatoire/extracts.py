@@ -578,7 +578,8 @@ INSEE_FILOSOFI = Source(
              "(niveau_fichier = 'EPCI' AND code_geo IN (SELECT code FROM _codes WHERE liste = 'epci'))",
         notes="Un fichier par niveau géographique ; « la plupart des indicateurs proposés sont non sommables » : "
               "médiane et taux de pauvreté sont lus au niveau publié, jamais recalculés ; cellules soumises au "
-              "secret écrites s, nd, ns ou so.",
+              "secret écrites s, nd, ns ou so. Noms de fichier vérifiés pour les communes (cc_filosofi_2021_COM.csv) ; "
+              "_EPCI et _DEP suivent le même motif du producteur, non vérifiés sur un fichier.",
     ),
     columns=(
         _codgeo("commune, EPCI ou département selon le fichier"),

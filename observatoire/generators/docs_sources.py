@@ -92,6 +92,9 @@ KINDS_DOC: dict[str, tuple[str, str, str]] = {
         "conservé",
     ),
     "booleen": ("`O` (oui) ou `N` (non) ; vide si l'information est inconnue", "Conservé", "conservé"),
+    "mesure": ("Données ouvertes : nombre tel que le publie le producteur (décimales à point ou virgule, comptes "
+               "pondérés du recensement) ; `s`, `nd`, `ns`, `so` ou vide pour une valeur sous secret",
+               "Conservé ; une valeur sous secret devient NULL et reste signalée comme telle", "conservé"),
 }
 
 MARKER = re.compile(
@@ -178,6 +181,8 @@ def render_columns(source: Source) -> str:
             f"| {_cell(c.description)} | {KINDS_DOC[c.kind][2]} |"
         )
     key = ", ".join(f"`{source.column(n).header}`" for n in source.key)
+    if source.publication:
+        return "\n".join(lines + ["", *_publication(source)])
     lines += [
         "",
         f"{len(source.columns)} colonnes, dans l'ordre recommandé. "
@@ -185,6 +190,28 @@ def render_columns(source: Source) -> str:
         f"Formats acceptés : {', '.join(f'`.{f}`' for f in source.formats)}.",
     ]
     return "\n".join(lines)
+
+
+def _publication(source: Source) -> list[str]:
+    """What an open-data file is and which documentation its columns were checked against."""
+    pub = source.publication
+    assert pub is not None
+    unverified = [f"`{c.header}`" for c in source.columns if c.unverified]
+    from_name = [f"`{c.header}`" for c in source.columns if c.from_name]
+    return [
+        f"- **Producteur** : {pub.publisher} ; **jeu de données** : « {pub.dataset} » (<{pub.url}>).",
+        f"- **Documentation suivie** : {pub.documentation}.",
+        f"- **Nom du fichier** : tel que publié, `{pub.example}` (motif `{pub.file_pattern}`, sans tenir compte de "
+        f"la casse) ; le millésime N paraît vers l'année N+{pub.lag_years}.",
+        f"- **Format** : CSV, séparateur `{pub.separator}`, UTF-8 ou Windows-1252 ; `{{aa}}` dans un en-tête désigne "
+        "les deux derniers chiffres du millésime du fichier, `{pp}` ceux du recensement antérieur qu'il donne "
+        "pour comparaison (le plus récent, au moins cinq ans avant).",
+        f"- **Lignes retenues** : le fichier est national ; les lignes {pub.keep_label} sont ignorées et comptées.",
+        f"- **Valeurs lues dans le nom du fichier**, pas dans ses colonnes : {', '.join(from_name) or 'aucune'}.",
+        "- **En-têtes non vérifiés sur la documentation** (suivis du motif de nommage du producteur, à confirmer "
+        f"sur le dictionnaire des variables du millésime) : {', '.join(unverified) or 'aucun'}.",
+        f"- {pub.notes}" if pub.notes else "",
+    ]
 
 
 def render_codes(sources: list[Source]) -> str:
@@ -215,6 +242,8 @@ def render_index() -> str:
     for s in SOURCES.values():
         pattern, period, extracted = PERIODS[s.cadence]
         example = file_name(s.name, period, extracted, s.formats[0])
+        if s.publication:  # open data keeps its publisher's file name
+            pattern, example = "millésime (nom du producteur)", s.publication.example.format(millesime=2021)
         page = page_of(s.name)
         lines.append(
             f"| `{s.name}` | {_cell(s.label)} | {_cell(s.grain)} | {s.cadence} | `{pattern}` "
