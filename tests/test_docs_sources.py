@@ -5,20 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 import yaml
 
-from observatoire.extracts import SOURCES, Source
+from observatoire.extracts import OPEN_SOURCES, SOURCES, Source, extraction_date
 from observatoire.generators import docs_sources
 from observatoire.settings import NOMENCLATURES_DIR, SEEDS_DIR
 
 DATE_FORMAT = "%d/%m/%Y"  # the producers' format, as the specification pages state it
 BOOLEAN_VALUES = ("O", "N")
 KIND_NAMES = {"identifiant", "personnel", "naissance", "texte", "code", "commune", "date", "entier", "decimal",
-              "booleen"}
+              "booleen", "mesure"}
 
 
 def page_text(source: Source) -> str:
@@ -136,7 +136,7 @@ def example_lines(text: str, source: Source) -> list[str]:
     raise AssertionError(f"{source.name}: pas d'exemple ```csv dont l'en-tête est exactement celui du contrat")
 
 
-@pytest.mark.parametrize("name", SOURCE_IDS)
+@pytest.mark.parametrize("name", [n for n in SOURCE_IDS if n not in OPEN_SOURCES])
 def test_page_example_follows_the_contract(name: str) -> None:
     source = SOURCES[name]
     lines = example_lines(page_text(source), source)
@@ -168,7 +168,25 @@ def test_page_example_follows_the_contract(name: str) -> None:
 def test_file_names_in_the_index_carry_the_extraction_date() -> None:
     readme = (docs_sources.DOCS_DIR / "README.md").read_text(encoding="utf-8")
     for name in SOURCES:
+        if name in OPEN_SOURCES:  # the publisher's own name, which the loader reads
+            example = OPEN_SOURCES[name].publication.example.format(millesime=2021)
+            assert f"`{example}`" in readme, name
+            assert extraction_date(example.split(" ")[0], OPEN_SOURCES[name]) == date(2021, 1, 1), name
+            continue
         assert re.search(rf"`{name}_[0-9T-]+_extrait_\d{{4}}-\d{{2}}-\d{{2}}\.(csv|xlsx)`", readme), name
+
+
+@pytest.mark.parametrize("name", list(OPEN_SOURCES))
+def test_open_data_pages_cite_the_publishers_documentation(name: str) -> None:
+    """The page names the publisher's dataset, its address and the documentation the layout was checked against,
+    and says which headers were not verified."""
+    pub = OPEN_SOURCES[name].publication
+    text = page_text(OPEN_SOURCES[name])
+    for cited in (pub.dataset, pub.url, pub.documentation):
+        assert cited in text, f"{name}: « {cited} » absent de la page"
+    for c in OPEN_SOURCES[name].columns:
+        if c.unverified:
+            assert re.search(rf"non vérifiés[^\n]*`{re.escape(c.header)}`", text), f"{name}: {c.header}"
 
 
 # --- seeds -----------------------------------------------------------------------------------------------------

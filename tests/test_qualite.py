@@ -66,6 +66,22 @@ def clean_row(source: str, i: int) -> dict[str, str | None]:
                    "type_bailleur": "BAILLEUR_SOCIAL", "motif_procedure": "IMPAYES", "etape": "ASSIGNATION",
                    "date_etape": "02/05/2024", "montant_dette": "2450,00"},
         "suivi_plan": _followup_row(i),
+        # Open data: weighted census counts with decimals; a commune under the publisher's secret (« s »).
+        "insee_rp_population": {"code_geo": f"{62001 + i}", "millesime": "2021", "millesime_precedent": "2015",
+                                "population": "1994.27", "population_precedente": "1950", "population_0_19": "480.5",
+                                "population_60_74": "330.1", "population_75_plus": "190.2",
+                                "population_65_plus": "350"},
+        "insee_rp_logement": {"code_geo": f"{62001 + i}", "millesime": "2021", "millesime_precedent": "2015",
+                              "nb_logements": "950.3", "nb_residences_principales": "860.1",
+                              "nb_residences_principales_precedent": "840", "nb_residences_secondaires": "20.2",
+                              "nb_logements_vacants": "70", "nb_maisons": "800", "nb_rp_proprietaires": "600",
+                              "nb_rp_locataires": "250", "nb_rp_locataires_hlm": "120",
+                              "nb_rp_loges_gratuitement": "10.1"},
+        "insee_rp_emploi": {"code_geo": f"{62001 + i}", "millesime": "2021", "nb_actifs_15_64": "900.4",
+                            "nb_chomeurs_15_64": "101.2"},
+        "insee_filosofi": {"code_geo": f"{62001 + i}", "millesime": "2021", "niveau_fichier": "COM",
+                           "nb_menages_fiscaux": "850", "nb_personnes_menages_fiscaux": "1950",
+                           "mediane_niveau_vie": "s" if i % 3 == 0 else "20140", "taux_pauvrete": "s"},
     }[source]
 
 
@@ -197,6 +213,11 @@ VIOLATIONS = [
      "taux ≤ 100 %", "ERROR"),
     ("catégories PPPI", "pppi", {"nb_pppi_cat6": "10"}, "catégorie 6 + catégories 7 et 8", "WARN"),
     ("ménage de 30 personnes", "fsl", {"nb_personnes": "30"}, "Taille du ménage plausible", "WARN"),
+    ("population négative", "insee_rp_population", {"population": "-5"}, "« P{aa}_POP » positif ou nul", "ERROR"),
+    ("nombre illisible", "insee_rp_emploi", {"nb_actifs_15_64": "1 2,3,4"}, "marque de secret", "ERROR"),
+    ("plus de chômeurs que d'actifs", "insee_rp_emploi", {"nb_chomeurs_15_64": "1000"},
+     "Chômeurs de 15 à 64 ans au plus égaux aux actifs", "WARN"),
+    ("taux de pauvreté de 120 %", "insee_filosofi", {"taux_pauvrete": "120"}, "entre 0 et 100 %", "ERROR"),
 ]
 
 
