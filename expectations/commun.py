@@ -29,8 +29,8 @@ from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.metadata_types import FailureSeverity
 from great_expectations.expectations.row_conditions import Column as RowColumn
 
-from observatoire.extracts import LINEAGE_COLUMNS, SOURCES, Source, code_list, code_list_file
 from observatoire import formats
+from observatoire.extracts import LINEAGE_COLUMNS, SOURCES, Source, code_list, code_list_file
 from observatoire.formats import FORMATS
 from observatoire.settings import GEOGRAPHY_DIR
 

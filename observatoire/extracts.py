@@ -111,6 +111,7 @@ class Publication:
     file_pattern: str
     example: str  # an expected file name, ``{millesime}`` standing for the millésime
     lag_years: int  # millésime N is published during year N + lag_years
+    release_month: int  # ... in that month (Insee: census bases end of June, Filosofi in July)
     separator: str = ";"
     # Rows outside the Pas-de-Calais (the files are national), as SQL over the warehouse names: ignored and
     # counted. ``_codes`` (liste, code) holds the code lists and the EPCI of the département (liste 'epci').
@@ -464,6 +465,7 @@ def _rp_publication(theme: str, dataset: str, page: str, documentation: str) -> 
         file_pattern=rf"base-cc-{theme}-(?P<millesime>\d{{4}})\.csv",
         example=f"base-cc-{theme}-{{millesime}}.CSV",
         lag_years=3,
+        release_month=6,
         keep=COMMUNES_62,
         notes="Un fichier national, une ligne par commune (arrondissements municipaux pour Paris, Lyon et "
               "Marseille) ; valeurs pondérées à décimales (point décimal), à arrondir à l'affichage seulement ; "
@@ -574,6 +576,7 @@ INSEE_FILOSOFI = Source(
         file_pattern=r"cc_filosofi_(?P<millesime>\d{4})_(?P<niveau>com|epci|dep)\.csv",
         example="cc_filosofi_{millesime}_COM.csv (et _EPCI, _DEP)",
         lag_years=3,
+        release_month=7,
         keep=f"(niveau_fichier = 'COM' AND {COMMUNES_62}) OR (niveau_fichier = 'DEP' AND code_geo = '62') OR "
              "(niveau_fichier = 'EPCI' AND code_geo IN (SELECT code FROM _codes WHERE liste = 'epci'))",
         notes="Un fichier par niveau géographique ; « la plupart des indicateurs proposés sont non sommables » : "

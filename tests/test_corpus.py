@@ -370,6 +370,8 @@ def personal_values(path: Path, source: str) -> set[str]:
 
 
 def _personal_values(table: list[list[str]], source: str) -> set[str]:
+    if SOURCES[source].publication is not None:
+        return set()  # open data: aggregates a publisher has already published, no person in them
     spec = {normalise_header(c.header): c for c in SOURCES[source].columns}
     if not table:
         return set()

@@ -17,6 +17,7 @@ census counts with decimals, the earlier censuses the file gives for comparison 
 from __future__ import annotations
 
 import csv
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import numpy as np
 
 from observatoire.demo.common import geography, rng_for
 from observatoire.extracts import SOURCES
+from observatoire.ingestion.open_sources import expected_millesime
 from observatoire.settings import SEEDS_DIR
 
 MILLESIMES = {2018: (2013, 2008), 2021: (2015, 2010)}  # census millésime -> earlier censuses in its files
@@ -87,7 +89,8 @@ def census(graine: int, millesime: int) -> dict[str, np.ndarray]:
         s6074 = _figure("pop_60_74_pct", code, DEFAULTS["pop_60_74_pct"]) / 100
         s75 = _figure("pop_75_plus_pct", code, DEFAULTS["pop_75_plus_pct"]) / 100
         youth = annex().get(("youth_index", code))
-        s0019 = youth * (s6074 + s75) if youth else _figure("pop_under_20_pct", code, DEFAULTS["pop_under_20_pct"]) / 100
+        under_20 = _figure("pop_under_20_pct", code, DEFAULTS["pop_under_20_pct"]) / 100
+        s0019 = youth * (s6074 + s75) if youth else under_20
         for key, share in (("pop_0019", s0019), ("pop_6074", s6074 + 0.003 * drift), ("pop_75p", s75)):
             out[key][m] = pop[m] * share * rng.normal(1.0, 0.03, len(m))
         out["pop_65p"][m] = out["pop_75p"][m] + out["pop_6074"][m] * 0.62
@@ -246,12 +249,14 @@ def write_filosofi(depot: Path, graine: int, millesime: int) -> int:
     return n
 
 
-def write(depot: Path, graine: int, sources: set[str]) -> dict[str, int]:
-    """Write the open-data files of ``sources`` for every millésime; rows written per source."""
+def write(depot: Path, graine: int, sources: set[str], today: date) -> dict[str, int]:
+    """Write the open-data files of ``sources`` for every millésime the Insee had published by ``today`` (no
+    file waits); rows written per source."""
     counts = {s: 0 for s in sources if s in SOURCES and SOURCES[s].publication}
     for millesime in MILLESIMES:
-        for source, n in write_census(depot, graine, millesime, set(counts)).items():
+        released = {s for s in counts if millesime <= expected_millesime(SOURCES[s], today)}
+        for source, n in write_census(depot, graine, millesime, released).items():
             counts[source] += n
-        if "insee_filosofi" in counts:
+        if "insee_filosofi" in released:
             counts["insee_filosofi"] += write_filosofi(depot, graine, millesime)
     return counts

@@ -10,8 +10,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from observatoire.demo import ccapex, contexte, dalo, fsl, pppi, sne, suivi
-from observatoire.demo.common import geography, month_first_day, month_index, release_memory
-from observatoire.demo.periods import FIRST_MONTH, FileSpec, month_label, parse_month
+from observatoire.demo.common import geography, month_index, release_memory
+from observatoire.demo.periods import FIRST_MONTH, FileSpec, last_day, month_label, parse_month
 from observatoire.demo.writer import Writer
 from observatoire.extracts import OPEN_SOURCES
 from observatoire.settings import reference_date
@@ -117,10 +117,9 @@ def generate(depot_dir: Path, echelle: float = 1.0, graine: int = 62, jusqua: st
         bar.close()
     if failure:
         raise failure[0]
-    # Open data: the publishers' files of each millésime, whatever ``jusqua`` (they describe the territories).
-    counts |= contexte.write(depot_dir, graine, wanted & set(OPEN_SOURCES))
+    # Open data: the publishers' files of each millésime released by the end of the last month generated.
+    counts |= contexte.write(depot_dir, graine, wanted & set(OPEN_SOURCES), min(today, last_day(last)))
     if FOLLOWUP in wanted:
-        last_day = date.fromordinal(date(1970, 1, 1).toordinal() + month_first_day(last + 1) - 1)
-        counts[FOLLOWUP] = suivi.write_returns(depot_dir / FOLLOWUP, last_day, graine, today)
+        counts[FOLLOWUP] = suivi.write_returns(depot_dir / FOLLOWUP, last_day(last), graine, today)
     return counts
 

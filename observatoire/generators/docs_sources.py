@@ -202,7 +202,7 @@ def _publication(source: Source) -> list[str]:
         f"- **Producteur** : {pub.publisher} ; **jeu de données** : « {pub.dataset} » (<{pub.url}>).",
         f"- **Documentation suivie** : {pub.documentation}.",
         f"- **Nom du fichier** : tel que publié, `{pub.example}` (motif `{pub.file_pattern}`, sans tenir compte de "
-        f"la casse) ; le millésime N paraît vers l'année N+{pub.lag_years}.",
+        f"la casse) ; le millésime N paraît vers le mois {pub.release_month} de l'année N+{pub.lag_years}.",
         f"- **Format** : CSV, séparateur `{pub.separator}`, UTF-8 ou Windows-1252 ; `{{aa}}` dans un en-tête désigne "
         "les deux derniers chiffres du millésime du fichier, `{pp}` ceux du recensement antérieur qu'il donne "
         "pour comparaison (le plus récent, au moins cinq ans avant).",

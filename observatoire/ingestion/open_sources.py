@@ -11,8 +11,6 @@ from pathlib import Path
 from observatoire.extracts import OPEN_SOURCES, Source
 from observatoire.warehouse import connect
 
-RELEASE_MONTH = 7  # the Insee releases millésime N of the census and Filosofi around June-July of N + lag
-
 
 @dataclass(frozen=True)
 class OpenSourceStatus:
@@ -32,7 +30,7 @@ class OpenSourceStatus:
 
 def expected_millesime(source: Source, today: date) -> int:
     assert source.publication is not None
-    return today.year - source.publication.lag_years - (today.month < RELEASE_MONTH)
+    return today.year - source.publication.lag_years - (today.month < source.publication.release_month)
 
 
 def status(published: Path | None, today: date) -> list[OpenSourceStatus]:

@@ -149,7 +149,8 @@ def csv_header(path: Path, encoding: str, delim: str = ";") -> list[str]:
         for sep, label in SEPARATORS.items():
             if sep != delim and sep in text:
                 raise ExtractError(
-                    f"{path.name} : séparateur « {label.split(' ', 1)[1]} » trouvé ligne 1, colonne {text.index(sep) + 1} ; "
+                    f"{path.name} : séparateur « {label.split(' ', 1)[1]} » trouvé ligne 1, "
+                    f"colonne {text.index(sep) + 1} ; "
                     f"le séparateur attendu est {SEPARATORS[delim]} « {delim} »."
                 )
     return [f.strip() for f in fields]
@@ -244,7 +245,12 @@ def read_file(con, source: Source, path: Path, extracted: date) -> tuple[dict[in
     constants: dict[str, str] = {}
     if pub:
         header, constants = published_header(source, path.name, header)
-    mapping, warnings = map_header(path.name, source, header, 1)
+    try:
+        mapping, warnings = map_header(path.name, source, header, 1)
+    except ExtractError as e:  # a missing variable is named as the file of this millésime would write it
+        if not pub:
+            raise
+        raise ExtractError(str(e).replace("{aa}", constants["millesime"][2:])) from None
     if encoding == "CP1252":
         warnings.append("fichier encodé en Windows-1252, converti en UTF-8")
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"

@@ -10,8 +10,8 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from observatoire.extracts import SOURCES, Column, Source, code_list
 from observatoire import formats
+from observatoire.extracts import SOURCES, Column, Source, code_list
 from observatoire.formats import FORMATS
 from observatoire.ingestion.reading import ExtractError, french_integer, inexact_flag
 from observatoire.settings import GEOGRAPHY_DIR
@@ -48,11 +48,12 @@ def load_reference_codes(con) -> None:
                      "unnest(?::VARCHAR[]) AS code", [[r[0] for r in rows], [r[1] for r in rows]])
 
 
-def _label(source: Source, column: Column) -> str:
-    """SQL: how a quarantined value's column is named: its header, and for a workbook its sheet and cell."""
+def _label(source: Source, column: Column, extracted: date) -> str:
+    """SQL: how a quarantined value's column is named: its header (an open-data header as the file of its
+    millésime writes it: P{aa}_POP is P21_POP in 2021), and for a workbook its sheet and cell."""
     cells = dict(source.cells)
     if column.name not in cells:
-        return literal(column.header)
+        return literal(column.header.replace("{aa}", f"{extracted.year % 100:02d}"))
     return (f"{literal(column.header + ' (feuille « ')} || feuille || "
             f"{literal(' », cellule ' + cells[column.name])} || ligne_feuille || ')'")
 
@@ -64,7 +65,7 @@ def errors_sql(source: Source, mapping: dict[int, Column], extracted: date) -> s
         if not c.stored or c.kind == "naissance":
             continue
         col = f'"{c.stored_name}"'
-        label = _label(source, c)
+        label = _label(source, c, extracted)
         if c.required:
             checks.append((col, label, f"{col} IS NULL", "'valeur obligatoire manquante'"))
         kind = FORMATS.get(c.kind)
@@ -89,8 +90,8 @@ def errors_sql(source: Source, mapping: dict[int, Column], extracted: date) -> s
     for rule in source.rules:
         if rule.column in {c.name for c in mapping.values()}:
             column = source.column(rule.column)
-            checks.append((f'"{column.stored_name}"', _label(source, column), f"coalesce({rule.invalid}, false)",
-                           literal(rule.reason)))
+            checks.append((f'"{column.stored_name}"', _label(source, column, extracted),
+                           f"coalesce({rule.invalid}, false)", literal(rule.reason)))
     parts = [f"SELECT _ligne AS ligne, {label} AS colonne, CAST({col} AS VARCHAR) AS valeur, {motif} AS motif "
              f"FROM _fichier WHERE {cond}" for col, label, cond, motif in checks]
     key = ", ".join(f'"{source.column(k).stored_name}"' for k in source.key)

@@ -471,6 +471,62 @@ def cas_59(d: Path) -> None:
     _save(openpyxl.load_workbook(path), path, "COMDALO")
 
 
+# --- Open data (docs/sources/insee.md): files as the Insee publishes them, each with one layout defect -------
+def _insee(path: Path, header: list[str], rows: list[list[str]], sep: str = ";") -> None:
+    path.write_text("\r\n".join(sep.join(r) for r in [header, *rows]) + "\r\n", encoding="utf-8")
+
+
+EMPLOI = ["CODGEO", "P21_POP1564", "P21_ACT1564", "P21_CHOM1564"]
+EMPLOI_ROWS = [["59350", "152112.4", "101338.12", "20411.7"], ["62001", "1236.27", "897.3", "96.01"],
+               ["62041", "26046.8", "17290.55", "3052.2"]]
+
+
+def cas_60(d: Path) -> None:
+    # A column of another census in a 2022 file: millésimes mixed up by a hand-made merge.
+    _insee(d / "base-cc-emploi-pop-active-2022.CSV", ["CODGEO", "P22_POP1564", "P21_ACT1564", "P22_CHOM1564"],
+           EMPLOI_ROWS)
+
+
+def cas_61(d: Path) -> None:
+    # The file renamed by hand: the loader reads the millésime in the publisher's name.
+    _insee(d / "emploi_2021.csv", EMPLOI, EMPLOI_ROWS)
+
+
+def cas_62(d: Path) -> None:
+    # Re-saved by a spreadsheet with commas (millésime 2020: each case has its own file name).
+    _insee(d / "base-cc-emploi-pop-active-2020.CSV", [h.replace("21", "20") for h in EMPLOI], EMPLOI_ROWS, sep=",")
+
+
+def cas_63(d: Path) -> None:
+    # A variable the observatory uses is missing (an extract of a few columns from the dossier complet).
+    _insee(d / "base-cc-emploi-pop-active-2019.CSV", ["CODGEO", "P19_POP1564", "P19_CHOM1564"],
+           [r[:2] + r[3:] for r in EMPLOI_ROWS])
+
+
+def cas_64(d: Path) -> None:
+    # Another département's Filosofi file dropped in the folder: no row of the Pas-de-Calais.
+    _insee(d / "cc_filosofi_2022_DEP.csv", ["CODGEO", "LIBGEO", "NBMENFISC22", "NBPERSMENFISC22", "MED22", "TP6022"],
+           [["59", "Nord", "1050000", "2550000", "20010", "17.9"]])
+
+
+def cas_65(d: Path) -> None:
+    # Filosofi by commune: secret cells (s, nd, empty) are valid; a value that is no number is quarantined.
+    header = ["CODGEO", "LIBGEO", "NBMENFISC21", "NBPERSMENFISC21", "MED21", "TP6021"]
+    _insee(d / "cc_filosofi_2021_COM.csv", header, [
+        ["62001", "Ablain-Saint-Nazaire", "801", "1950", "21480", "s"],
+        ["62002", "Ablainzevelle", "s", "s", "nd", ""],
+        ["62041", "Arras", "20112", "39854", "19870", "21,4"],
+        ["62043", "Athies", "420", "1040", "n/a", "s"]])
+
+
+def cas_66(d: Path) -> None:
+    # Two earlier censuses in the 2021 file (2015 and 2010): the most recent one is the comparison.
+    header = ["CODGEO", "P21_POP", "P15_POP", "P10_POP", "P21_POP0019", "P21_POP6074", "P21_POP75P", "P21_POP65P"]
+    _insee(d / "base-cc-evol-struct-pop-2021.CSV", header, [
+        ["62001", "1994.2", "1950.1", "1890", "480", "330.5", "190", "350"],
+        ["62041", "41555.3", "40721.9", "42013", "9805", "6120", "3508.7", "6901"]])
+
+
 CAS: dict[str, Callable[[Path], None]] = {
     "01_fichier_vide": cas_01,
     "02_entete_seul": cas_02,
@@ -521,6 +577,13 @@ CAS: dict[str, Callable[[Path], None]] = {
     "57_millesime_pppi_au_mois": cas_57,
     "58_nom_sans_la_source": cas_58,
     "59_extension_xlsx_en_majuscules": cas_59,
+    "60_insee_millesimes_melanges": cas_60,
+    "61_insee_fichier_renomme": cas_61,
+    "62_insee_separateur_virgule": cas_62,
+    "63_insee_variable_absente": cas_63,
+    "64_filosofi_autre_departement": cas_64,
+    "65_filosofi_secret_et_valeur_illisible": cas_65,
+    "66_insee_deux_recensements_anterieurs": cas_66,
 }
 
 
