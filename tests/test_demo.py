@@ -21,8 +21,9 @@ from observatoire.settings import GEOGRAPHY_DIR
 SMALL = {"echelle": 0.03, "graine": 7, "jusqua": "2023-06"}
 MONTHLY = ("fsl", "sne_demandes", "sne_attributions")
 QUARTERLY = ("dalo", "ccapex")
-# The extracts that are one table (the follow-up workbooks of fiche 6-3 are tested by tests/test_suivi.py).
-TABLES = {name: source for name, source in SOURCES.items() if source.reader == "tableau"}
+# The extracts that are one table in the contract's layout (the follow-up workbooks of fiche 6-3 are tested by
+# tests/test_suivi.py, open data, in its publisher's layout, by tests/test_sources_ouvertes.py).
+TABLES = {name: source for name, source in SOURCES.items() if source.reader == "tableau" and not source.publication}
 NAME = re.compile(r"^(?P<source>[a-z_]+)_(?P<period>\d{4}(-\d{2}|-T[1-4])?)_extrait_(?P<date>\d{4}-\d{2}-\d{2})"
                   r"\.(?P<ext>csv|xlsx)$")
 DATE = re.compile(r"^\d{2}/\d{2}/\d{4}$")
