@@ -1,7 +1,10 @@
--- Open data is already public: published as computed, with no masking pattern (no colonnes_masquees, so the
--- secret audit leaves it out). The publishers' own secret cells are NULL in the mart (a Filosofi median under
--- secret stays NULL); the figures are sums of public counts, which reveal nothing the publisher has not
--- published (each level's non-additive figures come from its own file).
+-- Open data is already public: published as computed, with an empty masking pattern (the portraits join every
+-- theme's colonnes_masquees; the secret audit leaves out a table with no integer count). The publisher's own
+-- secret cells are NULL in the mart; the figures are sums of public counts, which reveal nothing the Insee has
+-- not published.
 {{ config(alias='contexte_indicateurs') }}
 
-select * from {{ ref('contexte_indicateurs') }}
+select
+    *,
+    []::varchar[] as colonnes_masquees
+from {{ ref('contexte_indicateurs') }}

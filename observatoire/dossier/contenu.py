@@ -41,6 +41,9 @@ SRC_FSL = "Source : FSL du Pas-de-Calais (aides accordées dans l'année) ; trai
 SRC_CCAPEX = "Source : CCAPEX / EXPLOC (étapes de procédure de l'année) ; traitement Observatoire PDALHPD 62."
 SRC_IGN = "Fond de carte : IGN – Admin Express COG 2018 simplifié (Licence Ouverte)."
 SRC_POP = "population municipale INSEE (COG 2026)"
+SRC_INSEE = ("Sources : Insee, recensement de la population (bases chiffres clés) et Filosofi, données ouvertes ; "
+             "le taux de pauvreté d'un territoire est dérivé de ceux de ses EPCI (personnes pauvres / personnes des "
+             "ménages fiscaux) ; traitement Observatoire PDALHPD 62.")
 # Short French labels of the DALO motives (referentiel.dalo_motifs has the long regulatory wording)
 MOTIFS_DALO = {
     "DELAI_ANORMAL": "Délai anormalement long", "DEPOURVU_LOGEMENT": "Dépourvu de logement",
@@ -295,7 +298,39 @@ class DossierBuilder:
         fsl_1000 = MASQUE if fsl_masque else nombre(_par_mille(fsl_total, pop), 1)
         assign_1000 = MASQUE if est_masque(r, "nb_assignations") else nombre(
             _par_mille(r.get("nb_assignations"), pop), 1)
+        rp, filo = r.get("millesime_contexte"), r.get("millesime_revenus")
+        evolution = r.get("evolution_population")
         return {
+            # Open data (Insee): census millésime rp, Filosofi millésime filo, the latest released by the year.
+            "insee": [
+                [f"Population au recensement {rp or ''}".rstrip(), cellule(r, "population_recensement"),
+                 f"{'+' if (evolution or 0) > 0 else ''}{nombre(evolution)} habitants depuis "
+                 f"{r.get('millesime_precedent')}" if evolution is not None else ""],
+                ["Part des 60 à 74 ans / des 75 ans ou plus",
+                 f"{cellule(r, 'part_population_60_74', 'pct')} / {cellule(r, 'part_population_75_plus', 'pct')}",
+                 f"Pas-de-Calais : {cellule(ref, 'part_population_60_74', 'pct')} / "
+                 f"{cellule(ref, 'part_population_75_plus', 'pct')}" if ref else ""],
+                ["Indice de jeunesse (moins de 20 ans / 60 ans ou plus)", cellule(r, "indice_jeunesse", "decimal2"),
+                 comp("indice_jeunesse", "decimal2")],
+                ["Ménages (résidences principales)", cellule(r, "nb_residences_principales"), ""],
+                ["Taux de chômage des 15-64 ans (recensement)", cellule(r, "taux_chomage_recensement", "pct"),
+                 comp("taux_chomage_recensement", "pct")],
+                [f"Taux de pauvreté (Filosofi {filo or ''})".replace(" )", ")"), cellule(r, "taux_pauvrete", "pct"),
+                 comp("taux_pauvrete", "pct")],
+                ["Niveau de vie médian", cellule(r, "mediane_niveau_vie", "euros") if r.get("mediane_niveau_vie")
+                 is not None else "non publié", comp("mediane_niveau_vie", "euros") if r.get("mediane_niveau_vie")
+                 is not None else "l'Insee ne publie pas de médiane pour ce territoire ; elle ne se déduit pas de "
+                                  "celles de ses EPCI"],
+            ],
+            "logement": [
+                [f"Logements (recensement {rp or ''})".replace(" )", ")"), cellule(r, "nb_logements"), ""],
+                ["Part des résidences principales occupées par leur propriétaire",
+                 cellule(r, "part_proprietaires_occupants", "pct"), comp("part_proprietaires_occupants", "pct")],
+                ["Résidences principales louées vides HLM", cellule(r, "nb_rp_locataires_hlm"), ""],
+                ["Taux de vacance", cellule(r, "taux_vacance", "pct"), comp("taux_vacance", "pct")],
+                ["Part des résidences secondaires", cellule(r, "part_residences_secondaires", "pct"),
+                 comp("part_residences_secondaires", "pct")],
+            ],
             "contexte": [
                 ["Communes", cellule(r, "nb_communes"), ""],
                 ["EPCI à fiscalité propre", cellule(r, "nb_epci"), ""],
@@ -432,9 +467,10 @@ class DossierBuilder:
                     sous_titre=f"Territoire {code} – chiffres {self.annee}")
         c = self._chiffres_cles(r, self.dep_a)
         s.titre2("Données de contexte")
-        s.chiffres(c["contexte"])
+        s.chiffres(c["contexte"] + c["insee"])
+        s.paragraphe(SRC_INSEE)
         s.titre2("L'offre de logement et le parc privé potentiellement indigne")
-        s.chiffres(c["offre"])
+        s.chiffres(c["logement"] + c["offre"])
         s.figures(self._carte_pppi_communes(f"{code}_carte_pppi_communes.svg", code))
         s.titre2("La demande et les attributions de logement social")
         s.chiffres(c["demande"])

@@ -13,10 +13,11 @@ with contexte as (
 
 valeurs as (
 {%- for mart in ['contexte', 'sne_indicateurs', 'dalo_indicateurs', 'fsl_indicateurs', 'ccapex_indicateurs',
-                 'pppi_indicateurs', 'contexte_indicateurs'] %}
+                 'pppi_indicateurs', 'contexte_indicateurs', 'revenus_indicateurs'] %}
         {%- set relation = 'contexte' if mart == 'contexte' else ref(mart) %}
     {%- set excluded = 'niveau, code_zone, annee'
-        ~ ('' if mart in ('contexte', 'pppi_indicateurs', 'contexte_indicateurs') else ', annee_complete') %}
+        ~ ('' if mart in ('contexte', 'pppi_indicateurs', 'contexte_indicateurs', 'revenus_indicateurs')
+           else ', annee_complete') %}
         unpivot (
             select
                 niveau,
