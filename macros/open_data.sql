@@ -1,8 +1,8 @@
-{#- Open data (observatoire/extracts.py, Publication): census counts by current commune and millésime. Census
-    files give one row per commune of their geography: communes merged since are summed into the commune they
-    belong to today (census counts are additive; Filosofi's indicators are not and never go through this).
+{#- Open data (observatoire/extracts.py, Publication): additive counts (census, RPLS) by current commune and
+    millésime. Such files give one row per commune of their geography: communes merged since are summed into the
+    commune they belong to today (Filosofi's indicators are not additive and never go through this).
     A publisher's secret marker (formats.secret_publie) gives NULL and sets secret_producteur. -#}
-{% macro census_communes(source_name, measures, previous=false) -%}
+{% macro open_data_communes(source_name, measures, previous=false) -%}
 {{ config(materialized='table') }}
 
 with source as (

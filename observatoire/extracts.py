@@ -597,6 +597,49 @@ INSEE_FILOSOFI = Source(
 )
 
 
+RPLS = Source(
+    name="rpls",
+    short_label="RPLS – parc locatif social",
+    producer="SDES, répertoire des logements locatifs des bailleurs sociaux (RPLS)",
+    label="Parc locatif social au 1er janvier (SDES, RPLS)",
+    grain="une ligne par commune de France et millésime (parc au 1er janvier)",
+    cadence="annuelle",
+    formats=("xlsx",),
+    staging="stg_rpls__communes",
+    key=("code_geo",),
+    publication=Publication(
+        publisher="SDES (ministère chargé du logement)",
+        dataset="Le parc locatif social au 1er janvier – résultats détaillés par territoire (RPLS)",
+        url="https://www.statistiques.developpement-durable.gouv.fr/le-parc-locatif-social-au-1er-janvier-2024",
+        documentation="Classeur des résultats détaillés (feuilles INFORMATIONS, REGION, DEPARTEMENT, EPCI, "
+                      "COMMUNES) : noms techniques des variables sur la ligne 6 de chaque feuille, millésimes "
+                      "2021 à 2024",
+        file_pattern=r"(?:resultats_)?rpls_(?P<millesime>\d{4})(?:_resultats|_v\d+|_\d+)?\.xlsx",
+        example="resultats_rpls_{millesime}.xlsx",
+        lag_years=0,
+        release_month=11,
+        keep="starts_with(code_geo, '62')",
+        notes="La feuille des communes est la seule dont l'en-tête porte DEPCOM_ARM : les autres niveaux sont "
+              "ignorés (les EPCI, territoires et département sont les sommes des communes, le parc social étant "
+              "un compte). Noms des feuilles variables selon l'année (COMMUNES, COMMUNE, Commune).",
+    ),
+    columns=(
+        Column("DEPCOM_ARM", "code_geo", "commune", required=True,
+               description="Code Insee de la commune (arrondissement municipal pour Paris, Lyon, Marseille)"),
+        _millesime("du parc (au 1er janvier)"),
+        _rp("nb_ls", "nb_logements_sociaux", "Logements locatifs sociaux (ensemble du parc social)"),
+        _rp("nb_ls_individuels", "nb_ls_individuels", "Logements sociaux individuels"),
+        _rp("nb_ls_collectifs", "nb_ls_collectifs", "Logements sociaux collectifs"),
+        _rp("nb_ls_1piece", "nb_ls_1_piece", "Logements sociaux d'une pièce"),
+        _rp("nb_ls_2piece", "nb_ls_2_pieces", "Logements sociaux de deux pièces", unverified=True),
+        _rp("nb_ls_3piece", "nb_ls_3_pieces", "Logements sociaux de trois pièces", unverified=True),
+        _rp("nb_ls_4piece", "nb_ls_4_pieces", "Logements sociaux de quatre pièces"),
+        _rp("nb_ls_5piece_plus", "nb_ls_5_pieces_plus", "Logements sociaux de cinq pièces ou plus"),
+        _rp("nb_vacants", "nb_ls_vacants", "Logements sociaux vacants"),
+    ),
+)
+
+
 def _value_rule(nature: str, condition: str) -> str:
     """SQL: true when a value entered for an indicator of this nature breaks its rule."""
     return f"nature = '{nature}' AND valeur IS NOT NULL AND NOT coalesce({condition}, false)"
@@ -664,7 +707,7 @@ SUIVI_PLAN = Source(
 
 SOURCES: dict[str, Source] = {s.name: s for s in (FSL, DALO, SNE_DEMANDES, SNE_ATTRIBUTIONS, PPPI, CCAPEX,
                                                    SUIVI_PLAN, INSEE_RP_POPULATION, INSEE_RP_LOGEMENT,
-                                                   INSEE_RP_EMPLOI, INSEE_FILOSOFI)}
+                                                   INSEE_RP_EMPLOI, INSEE_FILOSOFI, RPLS)}
 OPEN_SOURCES = {name: s for name, s in SOURCES.items() if s.publication is not None}
 
 # File names carry the extraction date: <source>_<période>_extrait_<AAAA-MM-JJ>.<csv|xlsx>, in any case.

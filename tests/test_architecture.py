@@ -60,3 +60,25 @@ def test_the_library_does_not_depend_on_the_code_location():
         if module != "observatoire/cli.py":  # it runs the job
             assert not any(m.startswith("orchestration") for m in _imports(module)), \
                 f"{module} importe orchestration/ : la bibliothèque ne dépend pas du code Dagster"
+
+
+def test_no_dbt_yml_repeats_a_key():
+    """A key written twice in a mapping (two data_tests: lists) makes YAML keep the last one: the first list of
+    tests silently never runs."""
+    import yaml
+
+    repeated = []
+
+    class _Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+        repeated.extend(f"{node.start_mark.name}:{node.start_mark.line + 1} {k}" for k in set(keys)
+                        if keys.count(k) > 1)
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    _Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    for path in sorted([*PROJECT_DIR.glob("models/**/*.yml"), *PROJECT_DIR.glob("seeds/**/*.yml")]):
+        yaml.load(path.read_text(encoding="utf-8"), Loader=_Strict)
+    assert not repeated, f"clés répétées dans un yml : {repeated}"

@@ -41,7 +41,8 @@ SRC_FSL = "Source : FSL du Pas-de-Calais (aides accordées dans l'année) ; trai
 SRC_CCAPEX = "Source : CCAPEX / EXPLOC (étapes de procédure de l'année) ; traitement Observatoire PDALHPD 62."
 SRC_IGN = "Fond de carte : IGN – Admin Express COG 2018 simplifié (Licence Ouverte)."
 SRC_POP = "population municipale INSEE (COG 2026)"
-SRC_INSEE = ("Sources : Insee, recensement de la population (bases chiffres clés) et Filosofi, données ouvertes ; "
+SRC_INSEE = ("Sources : Insee, recensement de la population (bases chiffres clés) et Filosofi ; SDES, RPLS ; "
+             "données ouvertes ; "
              "le taux de pauvreté d'un territoire est dérivé de ceux de ses EPCI (personnes pauvres / personnes des "
              "ménages fiscaux) ; traitement Observatoire PDALHPD 62.")
 # Short French labels of the DALO motives (referentiel.dalo_motifs has the long regulatory wording)
@@ -330,6 +331,12 @@ class DossierBuilder:
                 ["Taux de vacance", cellule(r, "taux_vacance", "pct"), comp("taux_vacance", "pct")],
                 ["Part des résidences secondaires", cellule(r, "part_residences_secondaires", "pct"),
                  comp("part_residences_secondaires", "pct")],
+                [f"Logements locatifs sociaux (RPLS, 1er janvier {r.get('millesime_logement_social') or ''})"
+                 .replace(" )", ")"), cellule(r, "nb_logements_sociaux"),
+                 f"{pourcentage(r['nb_logements_sociaux'] / ref['nb_logements_sociaux'])} du parc du département"
+                 if ref and r.get("nb_logements_sociaux") and ref.get("nb_logements_sociaux") else ""],
+                ["Part des logements individuels dans le parc social", cellule(r, "part_ls_individuels", "pct"),
+                 comp("part_ls_individuels", "pct")],
             ],
             "contexte": [
                 ["Communes", cellule(r, "nb_communes"), ""],

@@ -83,11 +83,11 @@ def write(path: Path, pilot: str, pilot_label: str, cotech: date, period: str, f
     wb.properties.creator = "Observatoire PDALHPD 62"
     buffer = io.BytesIO()
     wb.save(buffer)
-    path.write_bytes(_stamped(buffer.getvalue(), datetime(cotech.year, cotech.month, cotech.day)))
+    path.write_bytes(stamped_workbook(buffer.getvalue(), datetime(cotech.year, cotech.month, cotech.day)))
     return path
 
 
-def _stamped(package: bytes, stamp: datetime) -> bytes:
+def stamped_workbook(package: bytes, stamp: datetime) -> bytes:
     """The workbook with every date openpyxl writes (zip entries, creation and modification) set to ``stamp``:
     the same workbook gives the same bytes (the demo is deterministic)."""
     out = io.BytesIO()

@@ -37,6 +37,11 @@ DOMAINS = [  # (label, code prefixes or codes)
         "secondary_residences_count", "secondary_residences_pct_epci", "secondary_residences_share_of_region_pct",
         "logements_total", "rp_individuel_share", "unemployment_rate_pct", "poverty_rate_pct",
         "median_income_eur")),
+    ("RPLS (parc social)", (
+        "social_housing_units", "social_housing_share_of_dept_stock_pct", "social_housing_pct",
+        "social_housing_individual_share_pct", "social_stock_t1_pct", "social_stock_t2_pct", "social_stock_t3_t4_pct",
+        "social_stock_t5_plus_pct", "social_housing_rank", "social_housing_rank_lowest", "rpls_note2_logements",
+        "rpls_note2_total", "rpls_note1_individuels_national", "rpls_note1_total_national")),
 ]
 FIVE_SOURCES = 6  # the first DOMAINS: the five sources and the COG
 OTHER = "Autres sources (contexte, offre, hébergement, dispositifs locaux)"

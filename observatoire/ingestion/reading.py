@@ -234,7 +234,11 @@ def read_file(con, source: Source, path: Path, extracted: date) -> tuple[dict[in
             f"(accepté : {', '.join('.' + x for x in source.formats)}).")
     if suffix == ".xlsx":
         load_extension(con, "excel")
-        return _read_xlsx(con, source, path, extracted)
+        mapping, warnings = _read_xlsx(con, source, path, extracted)
+        if source.publication:  # a publisher's workbook: the values its name gives, rows outside the département
+            _, constants = published_header(source, path.name, [])
+            warnings += _published_rows(con, source, path.name, constants)
+        return mapping, warnings
     scan = scan_text(path)
     encoding = scan.encoding
     if encoding == "CP1252":

@@ -11,13 +11,11 @@ with contexte as (
     cross join {{ ref('int_calendrier__annees') }} as annees
 ),
 
+-- The themes' marts (var themes of dbt_project.yml); a theme published by millésime has no annee_complete.
 valeurs as (
-{%- for mart in ['contexte', 'sne_indicateurs', 'dalo_indicateurs', 'fsl_indicateurs', 'ccapex_indicateurs',
-                 'pppi_indicateurs', 'contexte_indicateurs', 'revenus_indicateurs'] %}
-        {%- set relation = 'contexte' if mart == 'contexte' else ref(mart) %}
-    {%- set excluded = 'niveau, code_zone, annee'
-        ~ ('' if mart in ('contexte', 'pppi_indicateurs', 'contexte_indicateurs', 'revenus_indicateurs')
-           else ', annee_complete') %}
+{%- for t in [{'theme': 'contexte_zones', 'millesime': true}] + var('themes') %}
+    {%- set relation = 'contexte' if t.theme == 'contexte_zones' else ref(t.theme ~ '_indicateurs') %}
+    {%- set excluded = 'niveau, code_zone, annee' ~ ('' if t.millesime else ', annee_complete') %}
         unpivot (
             select
                 niveau,
