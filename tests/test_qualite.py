@@ -82,6 +82,9 @@ def clean_row(source: str, i: int) -> dict[str, str | None]:
         "insee_filosofi": {"code_geo": f"{62001 + i}", "millesime": "2021", "niveau_fichier": "COM",
                            "nb_menages_fiscaux": "850", "nb_personnes_menages_fiscaux": "1950",
                            "mediane_niveau_vie": "s" if i % 3 == 0 else "20140", "taux_pauvrete": "s"},
+        "rpls": {"code_geo": f"{62001 + i}", "millesime": "2021", "nb_logements_sociaux": "120",
+                 "nb_ls_individuels": "70", "nb_ls_collectifs": "50", "nb_ls_1_piece": "3", "nb_ls_2_pieces": "20",
+                 "nb_ls_3_pieces": "45", "nb_ls_4_pieces": "39", "nb_ls_5_pieces_plus": "13", "nb_ls_vacants": "s"},
     }[source]
 
 
@@ -218,6 +221,8 @@ VIOLATIONS = [
     ("plus de chômeurs que d'actifs", "insee_rp_emploi", {"nb_chomeurs_15_64": "1000"},
      "Chômeurs de 15 à 64 ans au plus égaux aux actifs", "WARN"),
     ("taux de pauvreté de 120 %", "insee_filosofi", {"taux_pauvrete": "120"}, "entre 0 et 100 %", "ERROR"),
+    ("plus de logements individuels que de logements sociaux", "rpls", {"nb_ls_individuels": "130"},
+     "Logements individuels au plus égaux au parc social", "WARN"),
 ]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from observatoire.demo import contexte
+from observatoire.demo import contexte, rpls
 from observatoire.extracts import INSEE_FILOSOFI, INSEE_RP_POPULATION, OPEN_SOURCES, extraction_date
 from observatoire.ingestion.loader import Loader
 from observatoire.ingestion.open_sources import expected_millesime, render, status
@@ -117,6 +117,7 @@ def test_secret_markers_are_kept_and_other_departements_left_out(tmp_path):
 def test_demo_files_load_without_rejects(tmp_path):
     depot = tmp_path / "depot"
     counts = contexte.write(depot, 62, set(OPEN_SOURCES), date(2024, 6, 30))
+    counts["rpls"] = rpls.write(depot, 62, date(2024, 6, 30))
     assert set(counts) == set(OPEN_SOURCES) and all(counts.values())
     # released by 30 June 2024: census 2018 and 2021 (out in June), Filosofi 2018 only (2021 is out in July)
     assert sorted(p.name for p in (depot / "insee_filosofi").iterdir()) == [
@@ -141,3 +142,37 @@ def test_expected_millesime_follows_the_publishers_calendar():
     assert expected_millesime(census, date(2024, 5, 31)) == 2020
     assert expected_millesime(filosofi, date(2024, 6, 30)) == 2020
     assert expected_millesime(filosofi, date(2024, 7, 1)) == 2021
+
+
+def test_rpls_workbook_reads_the_communes_sheet_under_its_title_rows(tmp_path):
+    """The SDES workbook: label rows above the technical names, one sheet per level; only the communes sheet
+    carries DEPCOM_ARM. Rows of other départements are left out, a secret cell stays secret."""
+    import openpyxl
+
+    from observatoire.extracts import RPLS
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "INFORMATIONS"
+    wb.active.append(["Le parc locatif social au 1er janvier 2023"])
+    header = ["nb_ls", "nb_ls_individuels", "nb_ls_collectifs", "nb_ls_1piece", "nb_ls_2piece", "nb_ls_3piece",
+              "nb_ls_4piece", "nb_ls_5piece_plus", "nb_vacants"]
+    for sheet, code, rows in (("DEPARTEMENT", "DEP", [["62", 100, 60, 40, 2, 16, 38, 33, 11, 3]]),
+                              ("COMMUNES", "DEPCOM_ARM", [["59350", 9, 9, 0, 0, 0, 9, 0, 0, 0],
+                                                          ["62041", 100, 60, 40, 2, 16, 38, 33, 11, "s"]])):
+        ws = wb.create_sheet(sheet)
+        for _ in range(4):
+            ws.append(["Parc locatif social", "libellé sur plusieurs lignes"])
+        ws.append([])
+        ws.append([code, *header])
+        for r in rows:
+            ws.append(r)
+    folder = tmp_path / "depot" / "rpls"
+    folder.mkdir(parents=True)
+    wb.save(folder / "rpls_2023_resultats.xlsx")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    [r] = Loader(con, KEY, today=date(2024, 7, 20)).load_source(RPLS, folder)
+    assert (r.statut, r.nb_lignes_chargees, r.nb_lignes_rejetees) == ("CHARGE", 1, 0), r.message
+    assert "données lues dans la feuille « COMMUNES »" in r.avertissements
+    assert "1 lignes hors du Pas-de-Calais ignorées" in r.avertissements
+    assert con.execute("SELECT code_geo, millesime, nb_logements_sociaux, nb_ls_vacants, _ligne FROM raw.rpls"
+                       ).fetchall() == [("62041", "2023", "100", "s", 8)]
