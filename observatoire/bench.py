@@ -242,9 +242,10 @@ def floor(depot: Path, published: Path, folder: Path) -> dict[str, float]:
     for source in SOURCES.values():
         raw_schema.ensure_source_table(con, source)
         for path in _depot_files(depot / source.name):
-            extracted = extraction_date(path.name)
+            extracted = extraction_date(path.name, source)
             names = ", ".join(f'"{c.stored_name}"' for c in source.stored_columns)
-            if path.suffix.lower() == ".xlsx":  # the loader's reading, a workbook being small
+            # The loader's reading for a workbook and for open data (small files in their publishers' layouts).
+            if path.suffix.lower() == ".xlsx" or source.publication:
                 mapping, _ = read_file(con, source, path, extracted)
                 relation = "SELECT * FROM _fichier"
             else:
@@ -260,7 +261,7 @@ def floor(depot: Path, published: Path, folder: Path) -> dict[str, float]:
                             f"FROM read_csv('{path}', delim=';', quote='\"', escape='\"', header=true, "
                             f"auto_detect=false, columns={columns}, encoding='{encoding}')")
                 relation = "SELECT *, rowid + 2 AS _ligne FROM _lu"
-            present = {c.name for c in mapping.values()}
+            present = {c.name for c in mapping.values()} | {c.name for c in source.columns if c.from_name}
             values = ", ".join(f'"{c.stored_name}"' if c.name in present else "NULL" for c in source.stored_columns)
             con.execute(f"INSERT INTO raw.{source.name} ({names}, _fichier, _sha256, _ligne, _date_extraction, "
                         f"_charge_le) SELECT {values}, ?, '', _ligne, ?, ? FROM ({relation})",
