@@ -519,7 +519,7 @@ def cas_65(d: Path) -> None:
         ["62043", "Athies", "420", "1040", "n/a", "s"]])
 
 
-def cas_67(d: Path) -> None:
+def cas_72(d: Path) -> None:
     # An RPLS workbook re-saved with only the EPCI sheet: no sheet carries the communes' technical header.
     wb = workbook({"EPCI": [["Parc locatif social au 1er janvier 2020"], [], ["EPCI", "LIBEPCI", "nb_ls"],
                             ["200033579", "CU d'Arras", "15012"]]})
@@ -591,7 +591,7 @@ CAS: dict[str, Callable[[Path], None]] = {
     "64_filosofi_autre_departement": cas_64,
     "65_filosofi_secret_et_valeur_illisible": cas_65,
     "66_insee_deux_recensements_anterieurs": cas_66,
-    "67_rpls_sans_feuille_des_communes": cas_67,
+    "72_rpls_sans_feuille_des_communes": cas_72,
 }
 
 
