@@ -252,7 +252,7 @@ def write_filosofi(depot: Path, graine: int, millesime: int) -> int:
 def write(depot: Path, graine: int, sources: set[str], today: date) -> dict[str, int]:
     """Write the open-data files of ``sources`` for every millésime the Insee had published by ``today`` (no
     file waits); rows written per source."""
-    counts = {s: 0 for s in sources if s in SOURCES and SOURCES[s].publication}
+    counts = {s: 0 for s in sources if s in SOURCES and SOURCES[s].publication and s.startswith("insee_")}
     for millesime in MILLESIMES:
         released = {s for s in counts if millesime <= expected_millesime(SOURCES[s], today)}
         for source, n in write_census(depot, graine, millesime, released).items():

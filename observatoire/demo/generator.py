@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from observatoire.demo import ccapex, contexte, dalo, fsl, pppi, sne, suivi
+from observatoire.demo import ccapex, contexte, dalo, finess, fsl, pppi, sne, suivi
 from observatoire.demo.common import geography, month_index, release_memory
 from observatoire.demo.periods import FIRST_MONTH, FileSpec, last_day, month_label, parse_month
 from observatoire.demo.writer import Writer
@@ -119,6 +119,7 @@ def generate(depot_dir: Path, echelle: float = 1.0, graine: int = 62, jusqua: st
         raise failure[0]
     # Open data: the publishers' files of each millésime released by the end of the last month generated.
     counts |= contexte.write(depot_dir, graine, wanted & set(OPEN_SOURCES), min(today, last_day(last)))
+    counts |= finess.write(depot_dir, graine, wanted & set(OPEN_SOURCES), min(today, last_day(last)))
     if FOLLOWUP in wanted:
         counts[FOLLOWUP] = suivi.write_returns(depot_dir / FOLLOWUP, last_day(last), graine, today)
     return counts
