@@ -625,7 +625,7 @@ FINESS_NUMBER_RULE = ("nofinesset", "NOT regexp_full_match(nofinesset, '62[0-9]{
 
 def _finess_publication(code: str, dataset: str, slug: str, **kwargs) -> Publication:
     return Publication(
-        publisher="Agence du numérique en santé (ANS) pour le ministère chargé des Solidarités et de la Santé",
+        publisher="l'Agence du numérique en santé (ANS)",
         dataset=dataset,
         url=f"https://www.data.gouv.fr/fr/datasets/{slug}/",
         file_pattern=rf"etalab-{code}-stock-(?P<jour>(?P<millesime>\d{{4}})\d{{4}})-\d{{4}}\.csv",
@@ -659,9 +659,10 @@ FINESS_ETABLISSEMENTS = Source(
     publication=_finess_publication(
         "cs1100502", "FINESS Extraction du Fichier des établissements",
         "finess-extraction-du-fichier-des-etablissements",
-        documentation="Description des champs du fichier d'extraction publiée avec le jeu de données (ligne 1 "
-                      "finess;etalab;<n>;<date>, puis lignes structureet à 32 champs) ; catégories d'établissement : "
-                      "nomenclature ANS TRE_R66-CategorieEtablissement (jeu de valeurs JDV_J55_CategorieEG_ROR)",
+        documentation="Page du jeu de données sur data.gouv.fr ; ordre des 32 champs relevé sur une ligne réelle "
+                      "du fichier (ligne 1 finess;etalab;<n>;<date>, puis lignes structureet), non relu sur la "
+                      "description du producteur ; catégories d'établissement : nomenclature ANS "
+                      "TRE_R66-CategorieEtablissement (jeu de valeurs JDV_J55_CategorieEG_ROR, vérifiée)",
         fields=FINESS_ETABLISSEMENT_FIELDS,
         keep="section = 'structureet' AND left(nofinesset, 2) = '62'",
         notes="Un fichier national, sans en-tête : une ligne de commentaire, puis une ligne structureet par "
@@ -705,10 +706,10 @@ FINESS_EQUIPEMENTS = Source(
     publication=_finess_publication(
         "cs1100505", "FINESS Extraction des équipements sociaux et médico-sociaux",
         "finess-extraction-des-equipements-sociaux-et-medico-sociaux",
-        documentation="Description des champs du fichier d'extraction publiée avec le jeu de données (ligne 1 "
-                      "finess;etalab;<n>;<date>, lignes structureet;<nofinesset>;<nofinessej>, puis lignes "
-                      "equipementsocial : capinstot 10e champ, indsupinst 16e) ; ordre des champs suivants repris du "
-                      "flux XML FINESS (capacités autorisées), non vérifié sur le CSV",
+        documentation="Page du jeu de données sur data.gouv.fr (ligne 1 finess;etalab;<n>;<date>, lignes "
+                      "structureet;<nofinesset>;<nofinessej>, puis lignes equipementsocial) ; 16 premiers champs "
+                      "(capinstot 10e, indsupinst 16e) concordant avec l'ordre des champs du flux XML FINESS ; champs "
+                      "suivants (capacités autorisées) repris de ce flux, non vérifiés sur le CSV",
         fields=FINESS_EQUIPEMENT_FIELDS,
         ragged=True,
         keep="section = 'equipementsocial' AND left(nofinesset, 2) = '62'",
@@ -864,9 +865,10 @@ def file_name_problem(source: Source, name: str) -> str | None:
     if source.publication is not None:
         pub = source.publication
         if published_name(source, name) is None or extraction_date(name, source) is None:
+            what = ("{millesime} étant l'année du millésime" if "{millesime}" in pub.example else
+                    "AAAAMMJJ étant le jour de l'extraction")
             return (f"{name} : nom de fichier inattendu pour {source.label} ; déposer le fichier sous le nom que lui "
-                    f"donne {pub.publisher} (attendu « {pub.example} », {{millesime}} étant l'année du millésime, "
-                    f"motif {pub.file_pattern}).")
+                    f"donne {pub.publisher} (attendu « {pub.example} », {what}, motif {pub.file_pattern}).")
         return None
     expected = f"« {source.name}_<période>_extrait_AAAA-MM-JJ.{source.formats[0]} »"
     if extraction_date(name) is None:

@@ -82,6 +82,15 @@ def clean_row(source: str, i: int) -> dict[str, str | None]:
         "insee_filosofi": {"code_geo": f"{62001 + i}", "millesime": "2021", "niveau_fichier": "COM",
                            "nb_menages_fiscaux": "850", "nb_personnes_menages_fiscaux": "1950",
                            "mediane_niveau_vie": "s" if i % 3 == 0 else "20140", "taux_pauvrete": "s"},
+        # FINESS: an establishment of the Pas-de-Calais, and one of its equipment lines (a deleted one every third).
+        "finess_etablissements": {"section": "structureet", "nofinesset": f"62{i:07d}", "nofinessej": "620000000",
+                                  "commune": "041", "departement": "62", "categetab": "214",
+                                  "libcategetab": "Centre Hébergement & Réinsertion Sociale (C.H.R.S.)",
+                                  "millesime": "2024"},
+        "finess_equipements": {"section": "equipementsocial", "nofinesset": f"62{i:07d}", "de": "957",
+                               "libde": "Hébergement d'insertion", "ta": "11", "client": "840", "capinstot": "40",
+                               "capinsthab": "40", "indsupinst": "O" if i % 3 == 0 else "N", "capautot": "40",
+                               "millesime": "2024"},
     }[source]
 
 
@@ -218,6 +227,12 @@ VIOLATIONS = [
     ("plus de chômeurs que d'actifs", "insee_rp_emploi", {"nb_chomeurs_15_64": "1000"},
      "Chômeurs de 15 à 64 ans au plus égaux aux actifs", "WARN"),
     ("taux de pauvreté de 120 %", "insee_filosofi", {"taux_pauvrete": "120"}, "entre 0 et 100 %", "ERROR"),
+    ("établissement d'un autre département", "finess_etablissements", {"departement": "59"},
+     "situé dans le Pas-de-Calais", "ERROR"),
+    ("catégorie FINESS illisible", "finess_etablissements", {"categetab": "CHRS"}, "codée sur 3 chiffres", "WARN"),
+    ("capacité négative", "finess_equipements", {"capinstot": "-4"}, "positive ou nulle", "ERROR"),
+    ("capacité de 5 000 places", "finess_equipements", {"capinstot": "5000"}, "au plus 1000 places", "WARN"),
+    ("indicateur de suppression inconnu", "finess_equipements", {"indsupinst": "X"}, "O ou N", "ERROR"),
 ]
 
 

@@ -334,7 +334,7 @@ def published_header(source: Source, file_name: str, header: list[str]) -> tuple
             shown = line if len(line) <= 80 else line[:77] + "…"
             raise ExtractError(
                 f"{file_name} : la ligne 1 (« {shown} ») n'est pas la ligne de commentaire que publie "
-                f"{pub.publisher.split(' (')[0]} (attendu « {pub.first_line_example} », sans en-tête de colonnes) ; "
+                f"{pub.publisher} (attendu « {pub.first_line_example} », sans en-tête de colonnes) ; "
                 "fichier refusé : déposer le fichier tel que téléchargé, sans l'ouvrir ni l'enregistrer dans un "
                 "tableur.")
         header = list(pub.fields)

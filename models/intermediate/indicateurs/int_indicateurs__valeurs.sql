@@ -13,10 +13,13 @@ with contexte as (
 
 valeurs as (
 {%- for mart in ['contexte', 'sne_indicateurs', 'dalo_indicateurs', 'fsl_indicateurs', 'ccapex_indicateurs',
-                 'pppi_indicateurs', 'contexte_indicateurs'] %}
+                 'pppi_indicateurs', 'contexte_indicateurs', 'hebergement_indicateurs'] %}
         {%- set relation = 'contexte' if mart == 'contexte' else ref(mart) %}
+    {#- hebergement_indicateurs: its population is the context's (already unpivoted once), its rate a ratio -#}
     {%- set excluded = 'niveau, code_zone, annee'
-        ~ ('' if mart in ('contexte', 'pppi_indicateurs', 'contexte_indicateurs') else ', annee_complete') %}
+        ~ ('' if mart in ('contexte', 'pppi_indicateurs', 'contexte_indicateurs', 'hebergement_indicateurs')
+           else ', annee_complete')
+        ~ (', population, taux_equipement_hebergement' if mart == 'hebergement_indicateurs' else '') %}
         unpivot (
             select
                 niveau,
