@@ -629,7 +629,7 @@ def _finess_publication(code: str, dataset: str, slug: str, **kwargs) -> Publica
         dataset=dataset,
         url=f"https://www.data.gouv.fr/fr/datasets/{slug}/",
         file_pattern=rf"etalab-{code}-stock-(?P<jour>(?P<millesime>\d{{4}})\d{{4}})-\d{{4}}\.csv",
-        example=f"etalab-{code}-stock-AAAAMMJJ-HHMM.csv",
+        example=f"etalab-{code}-stock-{{millesime}}0901-0400.csv",  # the day and time are the extraction's
         lag_years=0,
         release_month=1,
         first_line=FINESS_FIRST_LINE,
@@ -641,7 +641,7 @@ def _finess_publication(code: str, dataset: str, slug: str, **kwargs) -> Publica
 
 def _finess_millesime() -> Column:
     return Column("millesime", "millesime", "entier", from_name=True,
-                  description="Année de l'extraction, lue dans le nom du fichier (etalab-…-stock-AAAAMMJJ-HHMM)")
+                  description="Année de l'extraction, lue dans le nom du fichier (etalab-…-stock-AAAAMMJJ-HHMM.csv)")
 
 
 FINESS_ETABLISSEMENTS = Source(
@@ -865,8 +865,8 @@ def file_name_problem(source: Source, name: str) -> str | None:
     if source.publication is not None:
         pub = source.publication
         if published_name(source, name) is None or extraction_date(name, source) is None:
-            what = ("{millesime} étant l'année du millésime" if "{millesime}" in pub.example else
-                    "AAAAMMJJ étant le jour de l'extraction")
+            what = ("AAAAMMJJ-HHMM étant le jour et l'heure de l'extraction" if "(?P<jour>" in pub.file_pattern
+                    else "{millesime} étant l'année du millésime")
             return (f"{name} : nom de fichier inattendu pour {source.label} ; déposer le fichier sous le nom que lui "
                     f"donne {pub.publisher} (attendu « {pub.example} », {what}, motif {pub.file_pattern}).")
         return None

@@ -37,6 +37,10 @@ DOMAINS = [  # (label, code prefixes or codes)
         "secondary_residences_count", "secondary_residences_pct_epci", "secondary_residences_share_of_region_pct",
         "logements_total", "rp_individuel_share", "unemployment_rate_pct", "poverty_rate_pct",
         "median_income_eur")),
+    # Open data (docs/sources/finess.md): the capacities FINESS gives (no CHU, HUDA nor ALT: those stay unmapped).
+    ("FINESS (hébergement et logement adapté)", (
+        "chrs_places", "chrs_centres", "lhss_places", "logement_adapte_pf_ra_places", "pf_ra_structures",
+        "fjt_places")),
 ]
 FIVE_SOURCES = 6  # the first DOMAINS: the five sources and the COG
 OTHER = "Autres sources (contexte, offre, hébergement, dispositifs locaux)"

@@ -20,8 +20,12 @@ class OpenSourceStatus:
 
     @property
     def file_name(self) -> str:
-        assert self.source.publication is not None
-        return self.source.publication.example.format(millesime=self.expected)
+        pub = self.source.publication
+        assert pub is not None
+        name = pub.example.format(millesime=self.expected)
+        if "(?P<jour>" in pub.file_pattern:  # a stock file: named by its extraction day and time
+            return f"{name} (jour et heure de l'extraction, tels que publiés)"
+        return name
 
     @property
     def up_to_date(self) -> bool:
