@@ -4,6 +4,7 @@ for the latest millésime the publisher has released, and the millésimes loaded
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,7 @@ class OpenSourceStatus:
         assert pub is not None
         name = pub.example.format(millesime=self.expected)
         if "(?P<jour>" in pub.file_pattern:  # a stock file: named by its extraction day and time
-            return f"{name} (jour et heure de l'extraction, tels que publiés)"
+            return re.sub(r"(\d{4})\d{4}-\d{4}", r"\1MMJJ-HHMM", name) + " (jour et heure de l'extraction)"
         return name
 
     @property
