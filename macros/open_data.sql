@@ -30,3 +30,25 @@ inner join {{ ref('correspondance_communes') }} as communes
     on source.code_geo = communes.code_commune_origine
 group by communes.code_commune_actuel, formats.entier(source.millesime)
 {%- endmacro %}
+
+{#- FINESS stock files (docs/sources/finess.md): the rows of the latest extraction of each year (millésime = year of
+    the extraction day). A row missing from the year's latest file (an establishment closed, an equipment line
+    removed) is not carried over from an earlier file of the year. -#}
+{% macro finess_latest_extraction(source_name, key) -%}
+with versions as (
+    {{ latest_versions(source_name, 'millesime, ' ~ key) }}
+),
+
+derniere_extraction as (
+    select millesime, max(_date_extraction) as date_extraction
+    from {{ source('raw', source_name) }}
+    group by millesime
+)
+
+select versions.*
+from versions
+inner join derniere_extraction
+    on
+        versions.millesime = derniere_extraction.millesime
+        and versions._date_extraction = derniere_extraction.date_extraction
+{%- endmacro %}

@@ -87,7 +87,7 @@ def cmd_generer_demo(args: argparse.Namespace) -> int:
     restrict_tree(s.depot_dir)  # as real extracts should be: not readable by other users of the machine
     print(f"Extractions de démonstration écrites dans {s.depot_dir} en {time.perf_counter() - start:.1f} s :")
     for name, n in counts.items():
-        print(f"  {name:<18} {n:>12,} lignes".replace(",", " "))
+        print(f"  {name:<22} {n:>12,} lignes".replace(",", " "))
     return 0
 
 

@@ -119,6 +119,10 @@ class Publication:
     keep_label: str = "hors du Pas-de-Calais"  # what the ignored rows are, in the loader's warning
     # A file whose first line is a comment, not a header: the names of its fields, in order.
     fields: tuple[str, ...] = ()
+    # With ``fields``: what the comment line must read (a regex over the whole first line), so that a file whose
+    # comment was removed, or replaced by a header, is refused rather than losing its first row.
+    first_line: str = ""
+    first_line_example: str = ""  # the comment line as the publisher writes it, for the refusal message
     ragged: bool = False  # lines of other sections have fewer fields (padded, then left out by ``keep``)
     notes: str = ""  # what the publisher's file notes say that the loader relies on
 
@@ -640,6 +644,145 @@ RPLS = Source(
 )
 
 
+# FINESS (docs/sources/finess.md): the ANS's extractions of the national file of health and social establishments,
+# published on data.gouv.fr as stock files named by their extraction day. Line 1 is a comment
+# (finess;etalab;<n>;<AAAA-MM-JJ>), there is no header: fields are positional, named by the publisher's layout.
+FINESS_FIRST_LINE = r"finess;etalab;[0-9]+;[0-9]{4}-[0-9]{2}-[0-9]{2};*"
+FINESS_KEEP_LABEL = "hors du Pas-de-Calais ou d'une autre section du fichier"
+FINESS_ETABLISSEMENT_FIELDS = (
+    "section", "nofinesset", "nofinessej", "rs", "rslongue", "complrs", "compldistrib", "numvoie", "typvoie", "voie",
+    "compvoie", "lieuditbp", "commune", "departement", "libdepartement", "ligneacheminement", "telephone",
+    "telecopie", "categetab", "libcategetab", "categagretab", "libcategagretab", "siret", "codeape", "codemft",
+    "libmft", "codesph", "libsph", "dateouv", "dateautor", "datemaj", "numuai")
+# Fields 0-15 as documented (capacité installée: capinstot, indsupinst); the authorised capacity that follows is
+# named after the order of the FINESS XML flux (datederinst, datepremautor, capautot, ...): not verified on the
+# CSV layout.
+FINESS_EQUIPEMENT_FIELDS = (
+    "section", "nofinesset", "de", "libde", "ta", "libta", "client", "libclient", "sourceinfo", "capinstot",
+    "capinstm", "capinstf", "capinsthab", "ageminiinst", "agemaxiinst", "indsupinst", "datederinst",
+    "datepremautor", "capautot", "capautm", "capautf", "capauthab", "ageminiaut", "agemaxiaut", "indsupaut",
+    "dateautor", "datemajaut", "datemajinst")
+FINESS_NUMBER_RULE = ("nofinesset", "NOT regexp_full_match(nofinesset, '62[0-9]{7}')",
+                      "numéro FINESS d'établissement à 9 chiffres commençant par 62 attendu")
+
+
+def _finess_publication(code: str, dataset: str, slug: str, **kwargs) -> Publication:
+    return Publication(
+        publisher="l'Agence du numérique en santé (ANS)",
+        dataset=dataset,
+        url=f"https://www.data.gouv.fr/fr/datasets/{slug}/",
+        file_pattern=rf"etalab-{code}-stock-(?P<jour>(?P<millesime>\d{{4}})\d{{4}})-\d{{4}}\.csv",
+        example=f"etalab-{code}-stock-{{millesime}}0901-0400.csv",  # the day and time are the extraction's
+        lag_years=0,
+        release_month=1,
+        first_line=FINESS_FIRST_LINE,
+        first_line_example="finess;etalab;<n>;<AAAA-MM-JJ>",
+        keep_label=FINESS_KEEP_LABEL,
+        **kwargs,
+    )
+
+
+def _finess_millesime() -> Column:
+    return Column("millesime", "millesime", "entier", from_name=True,
+                  description="Année de l'extraction, lue dans le nom du fichier (etalab-…-stock-AAAAMMJJ-HHMM.csv)")
+
+
+FINESS_ETABLISSEMENTS = Source(
+    name="finess_etablissements",
+    short_label="FINESS – établissements",
+    producer="FINESS, fichier national des établissements sanitaires et sociaux (ANS)",
+    label="FINESS : extraction du fichier des établissements (ANS, data.gouv.fr)",
+    grain="une ligne par établissement (numéro FINESS géographique) de France à la date d'extraction",
+    cadence="annuelle",
+    staging="stg_finess__etablissements",
+    key=("nofinesset",),
+    rules=(RowRule(*FINESS_NUMBER_RULE),
+           RowRule("commune", "NOT regexp_full_match(commune, '[0-9]{3}')",
+                   "code commune à 3 chiffres (dans le département) attendu")),
+    publication=_finess_publication(
+        "cs1100502", "FINESS Extraction du Fichier des établissements",
+        "finess-extraction-du-fichier-des-etablissements",
+        documentation="Page du jeu de données sur data.gouv.fr ; ordre des 32 champs relevé sur une ligne réelle "
+                      "du fichier (ligne 1 finess;etalab;<n>;<date>, puis lignes structureet), non relu sur la "
+                      "description du producteur ; catégories d'établissement : nomenclature ANS "
+                      "TRE_R66-CategorieEtablissement (jeu de valeurs JDV_J55_CategorieEG_ROR, vérifiée)",
+        fields=FINESS_ETABLISSEMENT_FIELDS,
+        keep="section = 'structureet' AND left(nofinesset, 2) = '62'",
+        notes="Un fichier national, sans en-tête : une ligne de commentaire, puis une ligne structureet par "
+              "établissement (32 champs positionnels, nommés ici comme dans la documentation du producteur) ; le "
+              "code commune est le code Insee sans le département (451 pour Viriat, 01451) ; les numéros FINESS "
+              "du Pas-de-Calais commencent par 62. Adresse, téléphone et télécopie de l'établissement ne sont pas "
+              "lus. Encodage non vérifié : UTF-8 et Windows-1252 sont acceptés.",
+    ),
+    columns=(
+        Column("section", "section", "texte", required=True, description="Type de ligne (structureet)"),
+        Column("nofinesset", "nofinesset", "texte", required=True,
+               description="Numéro FINESS de l'établissement (géographique), 9 chiffres"),
+        Column("nofinessej", "nofinessej", "texte", description="Numéro FINESS de l'entité juridique gestionnaire"),
+        *_personal(("numvoie", "numvoie"), ("typvoie", "typvoie"), ("voie", "voie"), ("compvoie", "compvoie"),
+                   ("lieuditbp", "lieuditbp"), ("ligneacheminement", "ligneacheminement"),
+                   ("telephone", "telephone"), ("telecopie", "telecopie")),
+        Column("commune", "commune", "texte", required=True,
+               description="Code de la commune dans le département (3 chiffres : code Insee sans le département)"),
+        Column("departement", "departement", "texte", required=True, description="Code du département"),
+        Column("categetab", "categetab", "texte", required=True,
+               description="Catégorie d'établissement (nomenclature ANS TRE_R66 ; les catégories d'hébergement et "
+                           "de logement adapté retenues sont dans finess_categories_hebergement)"),
+        Column("libcategetab", "libcategetab", "texte", description="Libellé de la catégorie d'établissement"),
+        _finess_millesime(),
+    ),
+)
+
+FINESS_EQUIPEMENTS = Source(
+    name="finess_equipements",
+    short_label="FINESS – équipements sociaux",
+    producer="FINESS, fichier national des établissements sanitaires et sociaux (ANS)",
+    label="FINESS : extraction des équipements sociaux et médico-sociaux (ANS, data.gouv.fr)",
+    grain="une ligne par équipement (discipline, activité, clientèle) d'un établissement de France à la date "
+          "d'extraction",
+    cadence="annuelle",
+    staging="stg_finess__equipements",
+    key=("nofinesset", "de", "ta", "client", "indsupinst"),
+    rules=(RowRule(*FINESS_NUMBER_RULE),
+           RowRule("indsupinst", "indsupinst NOT IN ('O', 'N')",
+                   "indicateur de suppression de l'installation O ou N attendu")),
+    publication=_finess_publication(
+        "cs1100505", "FINESS Extraction des équipements sociaux et médico-sociaux",
+        "finess-extraction-des-equipements-sociaux-et-medico-sociaux",
+        documentation="Page du jeu de données sur data.gouv.fr (ligne 1 finess;etalab;<n>;<date>, lignes "
+                      "structureet;<nofinesset>;<nofinessej>, puis lignes equipementsocial) ; 16 premiers champs "
+                      "(capinstot 10e, indsupinst 16e) concordant avec l'ordre des champs du flux XML FINESS ; champs "
+                      "suivants (capacités autorisées) repris de ce flux, non vérifiés sur le CSV",
+        fields=FINESS_EQUIPEMENT_FIELDS,
+        ragged=True,
+        keep="section = 'equipementsocial' AND left(nofinesset, 2) = '62'",
+        notes="Un fichier national, sans en-tête, à deux sections : les lignes structureet (3 champs) relient "
+              "l'établissement à son entité juridique et sont ignorées ; les lignes equipementsocial donnent la "
+              "capacité installée de chaque équipement. Capacité d'un établissement = somme de capinstot sur ses "
+              "lignes dont indsupinst n'est pas O (installation supprimée). Des champs au-delà des 28 nommés ici "
+              "sont ignorés.",
+    ),
+    columns=(
+        Column("section", "section", "texte", required=True, description="Type de ligne (equipementsocial)"),
+        Column("nofinesset", "nofinesset", "texte", required=True,
+               description="Numéro FINESS de l'établissement (géographique), 9 chiffres"),
+        Column("de", "de", "texte", required=True, description="Discipline d'équipement (code)"),
+        Column("libde", "libde", "texte", description="Libellé de la discipline d'équipement"),
+        Column("ta", "ta", "texte", description="Type d'activité (code)"),
+        Column("client", "client", "texte", description="Clientèle (code)"),
+        Column("capinstot", "capinstot", "entier",
+               description="Capacité installée totale de l'équipement (places)"),
+        Column("capinsthab", "capinsthab", "entier", description="Capacité installée en places habilitées à l'aide "
+                                                                 "sociale"),
+        Column("indsupinst", "indsupinst", "texte",
+               description="Indicateur de suppression de l'installation (O : supprimée, N : en service)"),
+        Column("capautot", "capautot", "entier", unverified=True,
+               description="Capacité autorisée totale (position dans le CSV non vérifiée : non utilisée)"),
+        _finess_millesime(),
+    ),
+)
+
+
 def _value_rule(nature: str, condition: str) -> str:
     """SQL: true when a value entered for an indicator of this nature breaks its rule."""
     return f"nature = '{nature}' AND valeur IS NOT NULL AND NOT coalesce({condition}, false)"
@@ -707,7 +850,8 @@ SUIVI_PLAN = Source(
 
 SOURCES: dict[str, Source] = {s.name: s for s in (FSL, DALO, SNE_DEMANDES, SNE_ATTRIBUTIONS, PPPI, CCAPEX,
                                                    SUIVI_PLAN, INSEE_RP_POPULATION, INSEE_RP_LOGEMENT,
-                                                   INSEE_RP_EMPLOI, INSEE_FILOSOFI, RPLS)}
+                                                   INSEE_RP_EMPLOI, INSEE_FILOSOFI, RPLS, FINESS_ETABLISSEMENTS,
+                                                   FINESS_EQUIPEMENTS)}
 OPEN_SOURCES = {name: s for name, s in SOURCES.items() if s.publication is not None}
 
 # File names carry the extraction date: <source>_<période>_extrait_<AAAA-MM-JJ>.<csv|xlsx>, in any case.
@@ -764,9 +908,10 @@ def file_name_problem(source: Source, name: str) -> str | None:
     if source.publication is not None:
         pub = source.publication
         if published_name(source, name) is None or extraction_date(name, source) is None:
+            what = ("AAAAMMJJ-HHMM étant le jour et l'heure de l'extraction" if "(?P<jour>" in pub.file_pattern
+                    else "{millesime} étant l'année du millésime")
             return (f"{name} : nom de fichier inattendu pour {source.label} ; déposer le fichier sous le nom que lui "
-                    f"donne {pub.publisher} (attendu « {pub.example} », {{millesime}} étant l'année du millésime, "
-                    f"motif {pub.file_pattern}).")
+                    f"donne {pub.publisher} (attendu « {pub.example} », {what}, motif {pub.file_pattern}).")
         return None
     expected = f"« {source.name}_<période>_extrait_AAAA-MM-JJ.{source.formats[0]} »"
     if extraction_date(name) is None:

@@ -85,6 +85,15 @@ def clean_row(source: str, i: int) -> dict[str, str | None]:
         "rpls": {"code_geo": f"{62001 + i}", "millesime": "2021", "nb_logements_sociaux": "120",
                  "nb_ls_individuels": "70", "nb_ls_collectifs": "50", "nb_ls_1_piece": "3", "nb_ls_2_pieces": "20",
                  "nb_ls_3_pieces": "45", "nb_ls_4_pieces": "39", "nb_ls_5_pieces_plus": "13", "nb_ls_vacants": "s"},
+        # FINESS: an establishment of the Pas-de-Calais, and one of its equipment lines (a deleted one every third).
+        "finess_etablissements": {"section": "structureet", "nofinesset": f"62{i:07d}", "nofinessej": "620000000",
+                                  "commune": "041", "departement": "62", "categetab": "214",
+                                  "libcategetab": "Centre Hébergement & Réinsertion Sociale (C.H.R.S.)",
+                                  "millesime": "2024"},
+        "finess_equipements": {"section": "equipementsocial", "nofinesset": f"62{i:07d}", "de": "957",
+                               "libde": "Hébergement d'insertion", "ta": "11", "client": "840", "capinstot": "40",
+                               "capinsthab": "40", "indsupinst": "O" if i % 3 == 0 else "N", "capautot": "40",
+                               "millesime": "2024"},
     }[source]
 
 
@@ -223,6 +232,12 @@ VIOLATIONS = [
     ("taux de pauvreté de 120 %", "insee_filosofi", {"taux_pauvrete": "120"}, "entre 0 et 100 %", "ERROR"),
     ("plus de logements individuels que de logements sociaux", "rpls", {"nb_ls_individuels": "130"},
      "Logements individuels au plus égaux au parc social", "WARN"),
+    ("établissement d'un autre département", "finess_etablissements", {"departement": "59"},
+     "situé dans le Pas-de-Calais", "ERROR"),
+    ("catégorie FINESS illisible", "finess_etablissements", {"categetab": "CHRS"}, "codée sur 3 chiffres", "WARN"),
+    ("capacité négative", "finess_equipements", {"capinstot": "-4"}, "positive ou nulle", "ERROR"),
+    ("capacité de 5 000 places", "finess_equipements", {"capinstot": "5000"}, "au plus 1000 places", "WARN"),
+    ("indicateur de suppression inconnu", "finess_equipements", {"indsupinst": "X"}, "O ou N", "ERROR"),
 ]
 
 

@@ -12,11 +12,21 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from observatoire.demo import contexte, rpls
-from observatoire.extracts import INSEE_FILOSOFI, INSEE_RP_POPULATION, OPEN_SOURCES, extraction_date
+from observatoire.demo import contexte, finess, rpls
+from observatoire.extracts import (
+    FINESS_EQUIPEMENT_FIELDS,
+    FINESS_EQUIPEMENTS,
+    FINESS_ETABLISSEMENT_FIELDS,
+    FINESS_ETABLISSEMENTS,
+    INSEE_FILOSOFI,
+    INSEE_RP_POPULATION,
+    OPEN_SOURCES,
+    extraction_date,
+    file_name_problem,
+)
 from observatoire.ingestion.loader import Loader
 from observatoire.ingestion.open_sources import expected_millesime, render, status
-from observatoire.ingestion.reading import CENSUS_GAP, ExtractError, published_header
+from observatoire.ingestion.reading import CENSUS_GAP, RAGGED_SPARE_FIELDS, ExtractError, published_header
 
 KEY = b"0" * 32
 
@@ -118,6 +128,8 @@ def test_demo_files_load_without_rejects(tmp_path):
     depot = tmp_path / "depot"
     counts = contexte.write(depot, 62, set(OPEN_SOURCES), date(2024, 6, 30))
     counts["rpls"] = rpls.write(depot, 62, date(2024, 6, 30))
+    counts = contexte.write(depot, 62, set(OPEN_SOURCES), date(2024, 6, 30)) | finess.write(
+        depot, 62, set(OPEN_SOURCES), date(2024, 6, 30))
     assert set(counts) == set(OPEN_SOURCES) and all(counts.values())
     # released by 30 June 2024: census 2018 and 2021 (out in June), Filosofi 2018 only (2021 is out in July)
     assert sorted(p.name for p in (depot / "insee_filosofi").iterdir()) == [
@@ -176,3 +188,134 @@ def test_rpls_workbook_reads_the_communes_sheet_under_its_title_rows(tmp_path):
     assert "1 lignes hors du Pas-de-Calais ignorées" in r.avertissements
     assert con.execute("SELECT code_geo, millesime, nb_logements_sociaux, nb_ls_vacants, _ligne FROM raw.rpls"
                        ).fetchall() == [("62041", "2023", "100", "s", 8)]
+# --- FINESS (docs/sources/finess.md): a comment first line, positional fields, sections ------------------------
+ETAB_NAME = "etalab-cs1100502-stock-20240701-0400.csv"
+EQUIP_NAME = "etalab-cs1100505-stock-20240701-0400.csv"
+COMMENT = "finess;etalab;5;2024-07-01"
+
+
+def _fields(names: tuple[str, ...], n: int, **values: str) -> str:
+    """A line of ``n`` fields: the named ones set, the others a filler that is none of them."""
+    out = [values.get(name, "x") for name in names[:n]] + ["y"] * (n - len(names))
+    return ";".join(out)
+
+
+def _etab(n: int = len(FINESS_ETABLISSEMENT_FIELDS), number: str = "620000011") -> str:
+    return _fields(FINESS_ETABLISSEMENT_FIELDS, n, section="structureet", nofinesset=number, commune="041",
+                   departement=number[:2], categetab="214")
+
+
+def _equip(n: int = len(FINESS_EQUIPEMENT_FIELDS), number: str = "620000011", client: str = "840",
+           deleted: str = "N") -> str:
+    return _fields(FINESS_EQUIPEMENT_FIELDS, n, section="equipementsocial", nofinesset=number, de="957",
+                   ta="11", client=client, capinstot="40", capinsthab="40", indsupinst=deleted, capautot="40")
+
+
+@pytest.mark.parametrize("name, expected", [
+    (ETAB_NAME, date(2024, 7, 1)),
+    (ETAB_NAME.upper(), date(2024, 7, 1)),
+    ("etalab-cs1100502-stock-20240231-0400.csv", None),  # no such day
+    ("etalab-cs1100502-stock-2024-07-01-0400.csv", None),
+    ("etalab-cs1100502-stock-20240701-0400 (1).csv", None),  # a second download, renamed by the browser
+    ("etalab-cs1100502-stock-20240701.csv", None),
+    (EQUIP_NAME, None),  # the other extraction, dropped in the wrong folder
+    ("etalab-cs1100507-stock-20240701-0400.csv", None),  # the géolocalised variant
+    ("etalab-cs1100502-stock-20240701-0400.xlsx", None),
+])
+def test_finess_file_names(name, expected):
+    assert extraction_date(name, FINESS_ETABLISSEMENTS) == expected
+    assert (file_name_problem(FINESS_ETABLISSEMENTS, name) is None) == (expected is not None)
+
+
+@pytest.mark.parametrize("first, accepted", [
+    (COMMENT, True),
+    ("FINESS;ETALAB;123456;2024-07-01", True),
+    (COMMENT + ";;", True),  # re-exported with empty trailing fields
+    (";".join(FINESS_ETABLISSEMENT_FIELDS), False),  # a header added by a spreadsheet
+    (_etab(), False),  # the comment removed: the first establishment would be lost
+    ("finess;etalab;;2024-07-01", False),
+    ("finess;etalab;5;01/07/2024", False),
+    ("finess,etalab,5,2024-07-01", False),
+    ("", False),
+])
+def test_finess_first_line_must_be_the_publishers_comment(first, accepted):
+    header = first.split(";")
+    if accepted:
+        fields, constants = published_header(FINESS_ETABLISSEMENTS, ETAB_NAME, header)
+        assert fields == list(FINESS_ETABLISSEMENT_FIELDS) and constants == {"millesime": "2024"}
+    else:
+        with pytest.raises(ExtractError, match="n'est pas la ligne de commentaire .* finess;etalab;<n>;<AAAA-MM-JJ>"):
+            published_header(FINESS_ETABLISSEMENTS, ETAB_NAME, header)
+
+
+def test_finess_establishment_lines_of_every_length(tmp_path):
+    """Only lines of exactly the 32 documented fields load; every other length is quarantined at its line."""
+    width = len(FINESS_ETABLISSEMENT_FIELDS)
+    lengths = [n for n in range(5, width + 6) if n != width]
+    lines = [_etab(number="620000011")] + [_etab(n, number=f"62{n:07d}") for n in lengths]
+    [result], con = _load(tmp_path, {ETAB_NAME: "\n".join([COMMENT, *lines]) + "\n"}, FINESS_ETABLISSEMENTS)
+    assert (result.statut, result.nb_lignes_chargees, result.nb_lignes_rejetees) == ("CHARGE", 1, len(lengths))
+    assert con.execute("SELECT _ligne, nofinesset FROM raw.finess_etablissements").fetchall() == [(2, "620000011")]
+    rejected = dict(con.execute("SELECT ligne, motif FROM raw.rejets").fetchall())
+    assert sorted(rejected) == list(range(3, 3 + len(lengths)))
+    for line, n in zip(range(3, 3 + len(lengths)), lengths, strict=True):
+        kind = "trop de champs" if n > width else "champs manquants"
+        assert kind in rejected[line], (n, rejected[line])
+
+
+def test_finess_equipment_sections_and_extra_fields(tmp_path):
+    """structureet lines and other départements are left out and counted; an equipment line may carry up to
+    RAGGED_SPARE_FIELDS fields more than the documented ones (read, unused); beyond, it is quarantined."""
+    width = len(FINESS_EQUIPEMENT_FIELDS)
+    lines = ["structureet;620000011;620000000", "structureet;590000011;590000000",
+             _equip(number="590000011"), _equip(deleted="O", client="850")]
+    lines += [_equip(n, client=f"{n}") for n in range(width, width + RAGGED_SPARE_FIELDS + 1)]
+    lines += [_equip(width + RAGGED_SPARE_FIELDS + 1, client="999")]
+    [result], con = _load(tmp_path, {EQUIP_NAME: "\n".join([COMMENT, *lines]) + "\n"}, FINESS_EQUIPEMENTS)
+    assert (result.statut, result.nb_lignes_chargees, result.nb_lignes_rejetees) == (
+        "CHARGE", RAGGED_SPARE_FIELDS + 2, 1)
+    assert "3 lignes hors du Pas-de-Calais ou d'une autre section du fichier ignorées" in result.avertissements
+    rows = con.execute("SELECT client, capinstot, indsupinst, capautot FROM raw.finess_equipements "
+                       "ORDER BY _ligne").fetchall()
+    assert rows[0] == ("850", "40", "O", "40")  # a deleted installation is loaded with its flag
+    assert all(r[1:] == ("40", "N", "40") for r in rows[1:])
+    assert con.execute("SELECT ligne, motif FROM raw.rejets").fetchall() == [
+        (len(lines) + 1, f"ligne avec trop de champs : {width + RAGGED_SPARE_FIELDS} champs attendus, "
+                         f"{width + RAGGED_SPARE_FIELDS + 1} trouvés")]
+
+
+def test_finess_personal_fields_are_never_stored(tmp_path):
+    """The establishment's address and phone number are in the file, never in the warehouse."""
+    line = _fields(FINESS_ETABLISSEMENT_FIELDS, len(FINESS_ETABLISSEMENT_FIELDS), section="structureet",
+                   nofinesset="620000011", commune="041", departement="62", categetab="214", voie="RUE SECRETE",
+                   telephone="0321999999", telecopie="0321888888", numvoie="77")
+    _, con = _load(tmp_path, {ETAB_NAME: f"{COMMENT}\n{line}\n"}, FINESS_ETABLISSEMENTS)
+    stored = con.execute("SELECT * FROM raw.finess_etablissements").fetchall()
+    assert stored and not any(v in str(stored) for v in ("RUE SECRETE", "0321999999", "0321888888"))
+    columns = {c for c, in con.execute("SELECT column_name FROM duckdb_columns() "
+                                       "WHERE table_name = 'finess_etablissements'").fetchall()}
+    assert not columns & {"voie", "numvoie", "telephone", "telecopie", "ligneacheminement", "rs"}
+
+
+def test_finess_demo_is_calibrated_on_the_annex(tmp_path):
+    """The demo's 2020 extraction gives the annex's CHRS, LHSS and pensions de famille figures (places counted
+    without the deleted installations), and later years keep one extraction a year."""
+    depot = tmp_path / "depot"
+    finess.write(depot, 62, set(finess.SOURCES), date(2024, 6, 30))
+    assert sorted(p.name for p in (depot / "finess_etablissements").iterdir()) == [
+        f"etalab-cs1100502-stock-{d}-0400.csv" for d in ("20200901", "20210901", "20220901", "20230901", "20240601")]
+    con = duckdb.connect()
+    rows = con.execute(f"""
+        WITH e AS (SELECT column01 AS nof, column18 AS cat FROM read_csv('{depot}/finess_etablissements/*2020*',
+                   header=false, skip=1, delim=';', all_varchar=true, auto_detect=false,
+                   columns={{{", ".join(f"'column{i:02d}': 'VARCHAR'" for i in range(32))}}})),
+             q AS (SELECT column01 AS nof, column09::INT AS cap, column15 AS sup
+                   FROM read_csv('{depot}/finess_equipements/*2020*', header=false, skip=1, delim=';',
+                   null_padding=true, encoding='latin-1', auto_detect=false,
+                   columns={{{", ".join(f"'column{i:02d}': 'VARCHAR'" for i in range(28))}}})
+                   WHERE column00 = 'equipementsocial')
+        SELECT cat, sum(cap) FILTER (WHERE sup <> 'O'), count(DISTINCT e.nof), sum(cap) FILTER (WHERE sup = 'O')
+        FROM e JOIN q USING (nof) WHERE e.nof LIKE '62%' GROUP BY cat""").fetchall()
+    by_category = {cat: (places, n) for cat, places, n, _ in rows}
+    assert by_category["214"] == (911, 25) and by_category["180"][0] == 29 and by_category["258"] == (340, 17)
+    assert any(deleted for *_, deleted in rows)  # some installations are deleted, their places not counted

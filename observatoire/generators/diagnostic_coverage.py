@@ -42,6 +42,10 @@ DOMAINS = [  # (label, code prefixes or codes)
         "social_housing_individual_share_pct", "social_stock_t1_pct", "social_stock_t2_pct", "social_stock_t3_t4_pct",
         "social_stock_t5_plus_pct", "social_housing_rank", "social_housing_rank_lowest", "rpls_note2_logements",
         "rpls_note2_total", "rpls_note1_individuels_national", "rpls_note1_total_national")),
+    # Open data (docs/sources/finess.md): the capacities FINESS gives (no CHU, HUDA nor ALT: those stay unmapped).
+    ("FINESS (hébergement et logement adapté)", (
+        "chrs_places", "chrs_centres", "lhss_places", "logement_adapte_pf_ra_places", "pf_ra_structures",
+        "fjt_places")),
 ]
 FIVE_SOURCES = 6  # the first DOMAINS: the five sources and the COG
 OTHER = "Autres sources (contexte, offre, hébergement, dispositifs locaux)"

@@ -35,6 +35,10 @@ AGE_SEED = "tranches_age"  # the code list a "naissance" column is turned into
 # Text columns whose values are codes of a list (several, separated by "/"): not validated by extracts.py, but the
 # producer must know which list to use.
 MULTI_CODE_COLUMNS: dict[tuple[str, str], str] = {("sne_demandes", "typologies_souhaitees"): "sne_typologies"}
+# Open-data text columns whose codes the observatory reads through a list covering only the codes it counts
+# (the others are loaded and not counted): documented, never validated.
+COUNTED_CODE_COLUMNS: dict[tuple[str, str], str] = {
+    ("finess_etablissements", "categetab"): "finess_categories_hebergement"}
 
 # One page per domain (the SNE's two extracts share theirs), in the order of extracts.SOURCES.
 PAGES: dict[str, tuple[str, ...]] = {
@@ -145,7 +149,8 @@ def code_lists(sources: list[Source]) -> dict[str, list[tuple[Source, Column]]]:
     used: dict[str, list[tuple[Source, Column]]] = {}
     for source in sources:
         for column in source.columns:
-            seed = column.codes or MULTI_CODE_COLUMNS.get((source.name, column.name))
+            seed = (column.codes or MULTI_CODE_COLUMNS.get((source.name, column.name))
+                    or COUNTED_CODE_COLUMNS.get((source.name, column.name)))
             if seed:
                 used.setdefault(seed, []).append((source, column))
     for source in sources:
@@ -170,8 +175,11 @@ def render_columns(source: Source) -> str:
     ]
     for c in source.columns:
         multi = MULTI_CODE_COLUMNS.get((source.name, c.name))
+        counted = COUNTED_CODE_COLUMNS.get((source.name, c.name))
         if c.codes:
             codes = f"`{c.codes}`"
+        elif counted:
+            codes = f"`{counted}` (codes comptés ; les autres sont chargés sans être comptés)"
         elif multi:
             codes = f"`{multi}` (plusieurs codes séparés par `/`)"
         else:
@@ -198,18 +206,32 @@ def _publication(source: Source) -> list[str]:
     assert pub is not None
     unverified = [f"`{c.header}`" for c in source.columns if c.unverified]
     from_name = [f"`{c.header}`" for c in source.columns if c.from_name]
+    if "(?P<jour>" in pub.file_pattern:
+        when = ("le nom porte le jour de l'extraction (AAAAMMJJ), qui est la date d'extraction ; le millésime est "
+                "l'année de ce jour")
+    else:
+        when = f"le millésime N paraît vers le mois {pub.release_month} de l'année N+{pub.lag_years}"
+    if pub.fields:
+        layout = (f"pas d'en-tête : la ligne 1 est un commentaire du producteur (`{pub.first_line_example}`, "
+                  "contrôlé : un fichier dont la ligne 1 est autre est refusé) ; les champs sont positionnels, "
+                  f"{len(pub.fields)} nommés comme dans la documentation du producteur (`{'`, `'.join(pub.fields)}`)"
+                  + (" ; les lignes d'autres sections ont moins de champs (complétées, puis ignorées)"
+                     if pub.ragged else ""))
+    else:
+        layout = ("`{aa}` dans un en-tête désigne les deux derniers chiffres du millésime du fichier, `{pp}` ceux "
+                  "du recensement antérieur qu'il donne pour comparaison (le plus récent, au moins cinq ans avant)")
     return [
         f"- **Producteur** : {pub.publisher} ; **jeu de données** : « {pub.dataset} » (<{pub.url}>).",
         f"- **Documentation suivie** : {pub.documentation}.",
         f"- **Nom du fichier** : tel que publié, `{pub.example}` (motif `{pub.file_pattern}`, sans tenir compte de "
-        f"la casse) ; le millésime N paraît vers le mois {pub.release_month} de l'année N+{pub.lag_years}.",
-        f"- **Format** : CSV, séparateur `{pub.separator}`, UTF-8 ou Windows-1252 ; `{{aa}}` dans un en-tête désigne "
-        "les deux derniers chiffres du millésime du fichier, `{pp}` ceux du recensement antérieur qu'il donne "
-        "pour comparaison (le plus récent, au moins cinq ans avant).",
+        f"la casse) ; {when}.",
+        f"- **Format** : CSV, séparateur `{pub.separator}`, UTF-8 ou Windows-1252 ; {layout}.",
         f"- **Lignes retenues** : le fichier est national ; les lignes {pub.keep_label} sont ignorées et comptées.",
         f"- **Valeurs lues dans le nom du fichier**, pas dans ses colonnes : {', '.join(from_name) or 'aucune'}.",
-        "- **En-têtes non vérifiés sur la documentation** (suivis du motif de nommage du producteur, à confirmer "
-        f"sur le dictionnaire des variables du millésime) : {', '.join(unverified) or 'aucun'}.",
+        ("- **Champs non vérifiés sur la documentation** (position reprise d'une autre publication du producteur, "
+         f"à confirmer sur la description du fichier) : {', '.join(unverified) or 'aucun'}." if pub.fields else
+         "- **En-têtes non vérifiés sur la documentation** (suivis du motif de nommage du producteur, à confirmer "
+         f"sur le dictionnaire des variables du millésime) : {', '.join(unverified) or 'aucun'}."),
         f"- {pub.notes}" if pub.notes else "",
     ]
 
@@ -219,7 +241,9 @@ def render_codes(sources: list[Source]) -> str:
     for seed, uses in code_lists(sources).items():
         fields, rows = read_seed(seed)
         notes = {"naissance": ", convertie, jamais stockée", "texte": ", plusieurs codes séparés par `/`"}
-        where = ", ".join(f"`{c.header}` (`{s.name}`{notes.get(c.kind, '')})" for s, c in uses)
+        where = ", ".join(f"`{c.header}` (`{s.name}`"
+                          + (", codes comptés, non contrôlés" if (s.name, c.name) in COUNTED_CODE_COLUMNS
+                             else notes.get(c.kind, "")) + ")" for s, c in uses)
         block = [f"### `{seed}`", ""]
         description = " ".join(str(seed_docs(seed).get("description", "")).split())
         if description:

@@ -4,6 +4,7 @@ for the latest millésime the publisher has released, and the millésimes loaded
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,8 +21,12 @@ class OpenSourceStatus:
 
     @property
     def file_name(self) -> str:
-        assert self.source.publication is not None
-        return self.source.publication.example.format(millesime=self.expected)
+        pub = self.source.publication
+        assert pub is not None
+        name = pub.example.format(millesime=self.expected)
+        if "(?P<jour>" in pub.file_pattern:  # a stock file: named by its extraction day and time
+            return re.sub(r"(\d{4})\d{4}-\d{4}", r"\1MMJJ-HHMM", name) + " (jour et heure de l'extraction)"
+        return name
 
     @property
     def up_to_date(self) -> bool:

@@ -257,7 +257,9 @@ def read_file(con, source: Source, path: Path, extracted: date) -> tuple[dict[in
         raise ExtractError(str(e).replace("{aa}", constants["millesime"][2:])) from None
     if encoding == "CP1252":
         warnings.append("fichier encodé en Windows-1252, converti en UTF-8")
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    # A file with sections (``ragged``): lines may carry more fields than the documented ones, read and unused.
+    width = len(header) + (RAGGED_SPARE_FIELDS if pub and pub.ragged else 0)
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     con.execute("DROP TABLE IF EXISTS _rejets_csv; DROP TABLE IF EXISTS _rejets_csv_scan")
     reader = (f"read_csv({literal(str(path))}, delim={literal(delim)}, quote='\"', escape='\"', header=true, "
               f"auto_detect=false, columns={columns}, encoding='{encoding}', max_line_size={MAX_LINE_BYTES}, "
@@ -313,6 +315,10 @@ def read_file(con, source: Source, path: Path, extracted: date) -> tuple[dict[in
     return mapping, warnings
 
 
+# Fields read beyond the documented ones on the lines of a file with sections (``Publication.ragged``): a line
+# with more is quarantined as too long a line.
+RAGGED_SPARE_FIELDS = 16
+
 CENSUS_GAP = 5  # years at least between a census and the earlier one a file gives for comparison
 
 
@@ -327,6 +333,14 @@ def published_header(source: Source, file_name: str, header: list[str]) -> tuple
     groups = {k: v for k, v in published_name(source, file_name).groupdict().items() if v}
     year = int(groups["millesime"])
     if pub.fields:  # the first line is a comment: the fields are named by the publisher's documentation
+        line = pub.separator.join(header)
+        if pub.first_line and not re.fullmatch(pub.first_line, line, re.I):
+            shown = line if len(line) <= 80 else line[:77] + "…"
+            raise ExtractError(
+                f"{file_name} : la ligne 1 (« {shown} ») n'est pas la ligne de commentaire que publie "
+                f"{pub.publisher} (attendu « {pub.first_line_example} », sans en-tête de colonnes) ; "
+                "fichier refusé : déposer le fichier tel que téléchargé, sans l'ouvrir ni l'enregistrer dans un "
+                "tableur.")
         header = list(pub.fields)
     constants = {k: v.upper() if k == "niveau" else v for k, v in groups.items() if k != "jour"}
     templates = [(c.header, re.compile(re.escape(c.header).replace(r"\{aa\}", "(?P<aa>[0-9]{2})")

@@ -534,6 +534,63 @@ def cas_66(d: Path) -> None:
         ["62041", "41555.3", "40721.9", "42013", "9805", "6120", "3508.7", "6901"]])
 
 
+# --- FINESS (docs/sources/finess.md): a comment first line, no header, positional fields, sections ----------
+def _finess(path: Path, lines: list[list[str]], first: str = "finess;etalab;4;2024-03-15",
+            encoding: str = "utf-8") -> None:
+    path.write_text("\n".join([first, *(";".join(f) for f in lines)]) + "\n", encoding=encoding)
+
+
+def _etablissement(number: str, commune: str, category: str) -> list[str]:
+    """A structureet line of 32 fields (address and phone invented: never loaded)."""
+    dep = number[:2]
+    return ["structureet", number, f"{dep}0000000", "ETABLISSEMENT", "", "", "", "3", "R", "DES LILAS", "", "",
+            commune, dep, "PAS-DE-CALAIS" if dep == "62" else "NORD", f"{dep}000 VILLE", "0321000000", "",
+            category, "Libellé", "4301", "Adultes en difficulté", "", "", "", "", "", "", "2001-01-01",
+            "2001-01-01", "2023-06-30", ""]
+
+
+def _equipement(number: str, places: str, deleted: str = "N", client: str = "840") -> list[str]:
+    """An equipementsocial line of 28 fields."""
+    return ["equipementsocial", number, "957", "Hébergement d'insertion", "11", "Hébergement complet", client,
+            "Personnes en difficulté", "S", places, "", "", places, "", "", deleted, "2019-01-01", "", places, "",
+            "", "", "", "", deleted, "2001-01-01", "", ""]
+
+
+def cas_67(d: Path) -> None:
+    # Opened and re-saved by a spreadsheet with a header added: line 1 is no longer the publisher's comment.
+    _finess(d / "etalab-cs1100502-stock-20240315-0412.csv", [_etablissement("620000011", "041", "214")],
+            first="section;nofinesset;nofinessej;rs;rslongue;complrs;compldistrib;numvoie;typvoie;voie")
+
+
+def cas_68(d: Path) -> None:
+    # A structureet line with one field too many (a ';' typed in a name): quarantined, the others loaded.
+    _finess(d / "etalab-cs1100502-stock-20240316-0412.csv", [
+        _etablissement("620000011", "041", "214"), _etablissement("620000029", "193", "258"),
+        _etablissement("620000037", "160", "257")[:3] + ["CHRS; LES TILLEULS"] + _etablissement(
+            "620000037", "160", "257")[3:]])
+
+
+def cas_69(d: Path) -> None:
+    # An equipment file of another département only (a regional extract): nothing of the Pas-de-Calais.
+    _finess(d / "etalab-cs1100505-stock-20240317-0412.csv", [
+        ["structureet", "590000011", "590000000"], _equipement("590000011", "60")])
+
+
+def cas_70(d: Path) -> None:
+    # Renamed by hand: the extraction day is read in the publisher's name.
+    _finess(d / "finess_etablissements_2024.csv", [_etablissement("620000011", "041", "214")])
+
+
+def cas_71(d: Path) -> None:
+    # The equipment file as published: structureet lines first, a deleted installation, a line with more fields
+    # than the 28 named, another département, Windows-1252.
+    _finess(d / "etalab-cs1100505-stock-20240318-0412.csv", [
+        ["structureet", "620000011", "620000000"], ["structureet", "590000011", "590000000"],
+        _equipement("620000011", "40"), _equipement("620000011", "12", deleted="O", client="850"),
+        _equipement("590000011", "60"), _equipement("620000029", "25") + ["2023-01-01", "X"]],
+        encoding="cp1252")
+
+
 CAS: dict[str, Callable[[Path], None]] = {
     "01_fichier_vide": cas_01,
     "02_entete_seul": cas_02,
@@ -592,6 +649,11 @@ CAS: dict[str, Callable[[Path], None]] = {
     "65_filosofi_secret_et_valeur_illisible": cas_65,
     "66_insee_deux_recensements_anterieurs": cas_66,
     "72_rpls_sans_feuille_des_communes": cas_72,
+    "67_finess_premiere_ligne_en_tete": cas_67,
+    "68_finess_ligne_avec_un_champ_de_trop": cas_68,
+    "69_finess_autre_departement": cas_69,
+    "70_finess_fichier_renomme": cas_70,
+    "71_finess_equipements_sections": cas_71,
 }
 
 
