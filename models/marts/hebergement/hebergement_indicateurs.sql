@@ -64,12 +64,12 @@ select
     grille.annee,
     {%- for colonne in ['chrs', 'autre_centre_accueil', 'lhss', 'cada_cph', 'pension_famille', 'residence_sociale',
                         'fjt', 'hebergement', 'logement_adapte'] %}
-    coalesce(par_zone.{{ colonne }}_places, 0) as {{ colonne }}_places,
+    cast(coalesce(par_zone.{{ colonne }}_places, 0) as bigint) as {{ colonne }}_places,
     coalesce(par_zone.{{ colonne }}_etablissements, 0) as {{ colonne }}_etablissements,
     {%- endfor %}
     coalesce(par_zone.etablissements_sans_place, 0) as etablissements_sans_place,
     {{ ratio('coalesce(par_zone.hebergement_places, 0)', 'grille.population', 10000) }}
-        as taux_equipement_hebergement
+        as places_hebergement_pour_10000_habitants
 from grille
 left join par_zone
     on
