@@ -41,6 +41,9 @@ SRC_FSL = "Source : FSL du Pas-de-Calais (aides accordées dans l'année) ; trai
 SRC_CCAPEX = "Source : CCAPEX / EXPLOC (étapes de procédure de l'année) ; traitement Observatoire PDALHPD 62."
 SRC_IGN = "Fond de carte : IGN – Admin Express COG 2018 simplifié (Licence Ouverte)."
 SRC_POP = "population municipale INSEE (COG 2026)"
+SRC_FINESS = ("Source : FINESS (ANS), équipements sociaux, places installées ; les centres d'hébergement d'urgence, "
+              "l'HUDA et l'ALT n'y figurent pas (pas de catégorie FINESS) : les totaux de l'annexe qui les comptent "
+              "ne se comparent pas à ces places ; traitement Observatoire PDALHPD 62.")
 SRC_INSEE = ("Sources : Insee, recensement de la population (bases chiffres clés) et Filosofi ; SDES, RPLS ; "
              "données ouvertes ; "
              "le taux de pauvreté d'un territoire est dérivé de ceux de ses EPCI (personnes pauvres / personnes des "
@@ -338,6 +341,19 @@ class DossierBuilder:
                 ["Part des logements individuels dans le parc social", cellule(r, "part_ls_individuels", "pct"),
                  comp("part_ls_individuels", "pct")],
             ],
+            # FINESS (ANS): installed places by family; CHU, HUDA and ALT are not in FINESS (docs/sources/finess.md).
+            "hebergement": [
+                [f"{libelle} (FINESS {r.get('millesime_hebergement') or ''})".replace(" )", ")"),
+                 cellule(r, f"{famille}_places"), f"{cellule(r, f'{famille}_etablissements')} établissement(s)"]
+                for famille, libelle in (
+                    ("chrs", "Places en CHRS"), ("autre_centre_accueil", "Places en autres centres d'accueil"),
+                    ("lhss", "Lits halte soins santé"), ("cada_cph", "Places en CADA et CPH (asile)"),
+                    ("pension_famille", "Places en pensions de famille et résidences accueil"),
+                    ("residence_sociale", "Places en autres résidences sociales"),
+                    ("fjt", "Places en foyers de jeunes travailleurs"))
+            ] + [["Places d'hébergement pour 10 000 habitants (hors urgence)",
+                  cellule(r, "places_hebergement_pour_10000_habitants", "decimal1"),
+                  comp("places_hebergement_pour_10000_habitants", "decimal1")]],
             "contexte": [
                 ["Communes", cellule(r, "nb_communes"), ""],
                 ["EPCI à fiscalité propre", cellule(r, "nb_epci"), ""],
@@ -522,6 +538,10 @@ class DossierBuilder:
                                  ("nb_assignations", "Assignations"), ("nb_cfp_accordes", "CFP accordés")],
                                 SRC_CCAPEX, code_territoire=code),
                   self._carte_epci("assignations", f"{code}_carte_assignations.svg", code))
+        if r.get("millesime_hebergement") is not None:  # where FINESS gives it, as the annex does
+            s.titre2("Hébergement et logement adapté")
+            s.chiffres(c["hebergement"])
+            s.paragraphe(SRC_FINESS)
         s.titre2("Les EPCI du territoire")
         lignes, total = [], []
         for e in sorted((x for x in self.epci if x["annee"] == self.annee and x["code_territoire"] == code),

@@ -16,10 +16,14 @@ select
     coalesce(population.millesime, logement.millesime, emploi.millesime) as millesime,
     population.millesime_precedent as millesime_precedent_population,
     logement.millesime_precedent as millesime_precedent_logement,
-    population.* exclude (code_commune, millesime, millesime_precedent, secret_producteur, fichier_source,
-                          date_extraction),
-    logement.* exclude (code_commune, millesime, millesime_precedent, secret_producteur, fichier_source,
-                        date_extraction),
+    population.* exclude (
+        code_commune, millesime, millesime_precedent, secret_producteur, fichier_source,
+        date_extraction
+    ),
+    logement.* exclude (
+        code_commune, millesime, millesime_precedent, secret_producteur, fichier_source,
+        date_extraction
+    ),
     emploi.* exclude (code_commune, millesime, secret_producteur, fichier_source, date_extraction),
     coalesce(population.secret_producteur, false) or coalesce(logement.secret_producteur, false)
     or coalesce(emploi.secret_producteur, false) as secret_producteur

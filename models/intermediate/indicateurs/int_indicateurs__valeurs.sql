@@ -13,9 +13,9 @@ with contexte as (
 
 -- The themes' marts (var themes of dbt_project.yml); a theme published by millésime has no annee_complete.
 valeurs as (
-{%- for t in [{'theme': 'contexte_zones', 'millesime': true}] + var('themes') %}
-    {%- set relation = 'contexte' if t.theme == 'contexte_zones' else ref(t.theme ~ '_indicateurs') %}
-    {%- set excluded = 'niveau, code_zone, annee' ~ ('' if t.millesime else ', annee_complete') %}
+    {%- for t in [{'theme': 'contexte_zones', 'millesime': true}] + var('themes') %}
+        {%- set relation = 'contexte' if t.theme == 'contexte_zones' else ref(t.theme ~ '_indicateurs') %}
+        {%- set excluded = 'niveau, code_zone, annee' ~ ('' if t.millesime else ', annee_complete') %}
         unpivot (
             select
                 niveau,

@@ -16,6 +16,15 @@ with filosofi_publie as (
     where niveau in ('epci', 'departement')
 ),
 
+epci_territoires as (
+    select
+        code_epci,
+        any_value(code_territoire) as code_territoire,
+        count(*) over (partition by any_value(code_territoire)) as nb_epci_territoire
+    from {{ ref('int_geo__communes') }}
+    group by code_epci
+),
+
 filosofi_territoires as (
     select
         'territoire' as niveau,
@@ -27,15 +36,11 @@ filosofi_territoires as (
         null::double as mediane_niveau_vie,
         null::double as taux_pauvrete
     from filosofi_publie as epci
-    inner join (select distinct code_epci, code_territoire from {{ ref('int_geo__communes') }}) as geo
-        on epci.code_zone = geo.code_epci
+    inner join epci_territoires as geo on epci.code_zone = geo.code_epci
     where epci.niveau = 'epci'
     group by geo.code_territoire, epci.annee
     -- a territory whose EPCI are not all published has no sum
-    having count(epci.estimation_personnes_pauvres) = (
-        select count(distinct g.code_epci) from {{ ref('int_geo__communes') }} as g
-        where g.code_territoire = geo.code_territoire
-    )
+    having count(epci.estimation_personnes_pauvres) = any_value(geo.nb_epci_territoire)
 ),
 
 filosofi as (

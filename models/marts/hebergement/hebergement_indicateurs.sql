@@ -37,12 +37,12 @@ par_zone as (
         etab.annee,
         {%- for famille in ['chrs', 'autre_centre_accueil', 'lhss', 'cada_cph', 'pension_famille',
                             'residence_sociale', 'fjt'] %}
-        sum(etab.places) filter (where etab.famille = '{{ famille }}') as {{ famille }}_places,
-        count(*) filter (where etab.famille = '{{ famille }}' and etab.places > 0) as {{ famille }}_etablissements,
+            sum(etab.places) filter (where etab.famille = '{{ famille }}') as {{ famille }}_places,
+            count(*) filter (where etab.famille = '{{ famille }}' and etab.places > 0) as {{ famille }}_etablissements,
         {%- endfor %}
         {%- for groupe in ['hebergement', 'logement_adapte'] %}
-        sum(etab.places) filter (where etab.groupe = '{{ groupe }}') as {{ groupe }}_places,
-        count(*) filter (where etab.groupe = '{{ groupe }}' and etab.places > 0) as {{ groupe }}_etablissements,
+            sum(etab.places) filter (where etab.groupe = '{{ groupe }}') as {{ groupe }}_places,
+            count(*) filter (where etab.groupe = '{{ groupe }}' and etab.places > 0) as {{ groupe }}_etablissements,
         {%- endfor %}
         count(*) filter (where etab.places = 0) as etablissements_sans_place
     from etablissements as etab
@@ -50,11 +50,19 @@ par_zone as (
     group by grouping sets ({{ zone_grouping_sets(['departement', 'territoire', 'epci'], ['etab.annee']) }})
 ),
 
+annees_finess as (
+    select distinct millesime as annee from {{ ref('stg_finess__etablissements') }}
+),
+
 -- every zone for every year FINESS was loaded: a zone without any establishment of a family has 0 places
 grille as (
-    select zones.niveau, zones.code_zone, zones.population, annees.annee
+    select
+        zones.niveau,
+        zones.code_zone,
+        zones.population,
+        annees.annee
     from {{ ref('int_geo__zones') }} as zones
-    cross join (select distinct millesime as annee from {{ ref('stg_finess__etablissements') }}) as annees
+    cross join annees_finess as annees
     where zones.niveau in ('departement', 'territoire', 'epci')
 )
 
@@ -64,8 +72,8 @@ select
     grille.annee,
     {%- for colonne in ['chrs', 'autre_centre_accueil', 'lhss', 'cada_cph', 'pension_famille', 'residence_sociale',
                         'fjt', 'hebergement', 'logement_adapte'] %}
-    cast(coalesce(par_zone.{{ colonne }}_places, 0) as bigint) as {{ colonne }}_places,
-    coalesce(par_zone.{{ colonne }}_etablissements, 0) as {{ colonne }}_etablissements,
+        cast(coalesce(par_zone.{{ colonne }}_places, 0) as bigint) as {{ colonne }}_places,
+        coalesce(par_zone.{{ colonne }}_etablissements, 0) as {{ colonne }}_etablissements,
     {%- endfor %}
     coalesce(par_zone.etablissements_sans_place, 0) as etablissements_sans_place,
     {{ ratio('coalesce(par_zone.hebergement_places, 0)', 'grille.population', 10000) }}
