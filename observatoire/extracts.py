@@ -477,51 +477,42 @@ def _rp_publication(theme: str, dataset: str, page: str, documentation: str) -> 
     )
 
 
-INSEE_RP_POPULATION = Source(
-    name="insee_rp_population",
-    short_label="Insee RP – population",
-    producer="Insee, recensement de la population",
-    label="Recensement de la population : évolution et structure de la population (Insee)",
-    grain="une ligne par commune de France et millésime du recensement",
-    cadence="annuelle",
-    staging="stg_insee__rp_population",
-    key=("code_geo",),
-    publication=_rp_publication(
-        "evol-struct-pop", "Évolution et structure de la population en 2021 – Base chiffres clés", "8201904",
-        "Dictionnaire des variables du fichier (meta_base-cc-evol-struct-pop-2021.CSV : COD_VAR, LIB_VAR), "
-        "millésime 2021, géographie au 01/01/2024"),
-    columns=(
-        _codgeo(),
-        _millesime("du recensement"),
-        Column("millesime_precedent", "millesime_precedent", "entier", from_name=True,
-               description="Recensement antérieur que le fichier donne pour l'évolution (P15_ dans le fichier 2021)"),
+def _census(theme: str, name: str, what: str, dataset: str, page: str, columns: tuple[Column, ...],
+            previous: bool = True) -> Source:
+    """A census base of the Insee (base chiffres clés ``base-cc-<theme>``): one row per commune of France."""
+    earlier = (Column("millesime_precedent", "millesime_precedent", "entier", from_name=True,
+                      description="Recensement antérieur que le fichier donne pour l'évolution (P15_ dans le "
+                                  "fichier 2021)"),) if previous else ()
+    return Source(
+        name=f"insee_rp_{name}",
+        short_label=f"Insee RP – {what}",
+        producer="Insee, recensement de la population",
+        label=f"Recensement de la population : {what} (Insee)",
+        grain="une ligne par commune de France et millésime du recensement",
+        cadence="annuelle",
+        staging=f"stg_insee__rp_{name}",
+        key=("code_geo",),
+        publication=_rp_publication(
+            theme, dataset, page,
+            f"Dictionnaire des variables du fichier (meta_base-cc-{theme}-2021.CSV : COD_VAR, LIB_VAR), "
+            "millésime 2021, géographie au 01/01/2024"),
+        columns=(_codgeo(), _millesime("du recensement"), *earlier, *columns),
+    )
+
+
+INSEE_RP_POPULATION = _census(
+    "evol-struct-pop", "population", "évolution et structure de la population",
+    "Évolution et structure de la population en 2021 – Base chiffres clés", "8201904", (
         _rp("P{aa}_POP", "population", "Population municipale (« Population en 2021 (princ) »)"),
         _rp("P{pp}_POP", "population_precedente", "Population au recensement antérieur (« Population en 2015 »)"),
         _rp("P{aa}_POP0019", "population_0_19", "Population de 0 à 19 ans"),
         _rp("P{aa}_POP6074", "population_60_74", "Population de 60 à 74 ans"),
         _rp("P{aa}_POP75P", "population_75_plus", "Population de 75 ans ou plus"),
         _rp("P{aa}_POP65P", "population_65_plus", "Population de 65 ans ou plus"),
-    ),
-)
+    ))
 
-INSEE_RP_LOGEMENT = Source(
-    name="insee_rp_logement",
-    short_label="Insee RP – logement",
-    producer="Insee, recensement de la population",
-    label="Recensement de la population : logement (Insee)",
-    grain="une ligne par commune de France et millésime du recensement",
-    cadence="annuelle",
-    staging="stg_insee__rp_logement",
-    key=("code_geo",),
-    publication=_rp_publication(
-        "logement", "Logement en 2021 – Base chiffres clés", "8202349",
-        "Dictionnaire des variables du fichier (meta_base-cc-logement-2021.CSV : COD_VAR, LIB_VAR), "
-        "millésime 2021, géographie au 01/01/2024"),
-    columns=(
-        _codgeo(),
-        _millesime("du recensement"),
-        Column("millesime_precedent", "millesime_precedent", "entier", from_name=True,
-               description="Recensement antérieur que le fichier donne pour l'évolution"),
+INSEE_RP_LOGEMENT = _census(
+    "logement", "logement", "logement", "Logement en 2021 – Base chiffres clés", "8202349", (
         _rp("P{aa}_LOG", "nb_logements", "Logements (« Logements en 2021 (princ) »)"),
         _rp("P{aa}_RP", "nb_residences_principales", "Résidences principales (= ménages)"),
         _rp("P{pp}_RP", "nb_residences_principales_precedent", "Résidences principales au recensement antérieur"),
@@ -533,29 +524,14 @@ INSEE_RP_LOGEMENT = Source(
         _rp("P{aa}_RP_LOCHLMV", "nb_rp_locataires_hlm", "Résidences principales louées vides HLM"),
         _rp("P{aa}_RP_GRAT", "nb_rp_loges_gratuitement", "Résidences principales occupées à titre gratuit",
             unverified=True),
-    ),
-)
+    ))
 
-INSEE_RP_EMPLOI = Source(
-    name="insee_rp_emploi",
-    short_label="Insee RP – population active",
-    producer="Insee, recensement de la population",
-    label="Recensement de la population : emploi et population active (Insee)",
-    grain="une ligne par commune de France et millésime du recensement",
-    cadence="annuelle",
-    staging="stg_insee__rp_emploi",
-    key=("code_geo",),
-    publication=_rp_publication(
-        "emploi-pop-active", "Emploi – Population active en 2021 – Base chiffres clés", "8202916",
-        "Dictionnaire des variables du fichier (meta_base-cc-emploi-pop-active-2021.CSV : COD_VAR, LIB_VAR), "
-        "millésime 2021, géographie au 01/01/2024"),
-    columns=(
-        _codgeo(),
-        _millesime("du recensement"),
+INSEE_RP_EMPLOI = _census(
+    "emploi-pop-active", "emploi", "emploi et population active",
+    "Emploi – Population active en 2021 – Base chiffres clés", "8202916", (
         _rp("P{aa}_ACT1564", "nb_actifs_15_64", "Actifs de 15 à 64 ans"),
         _rp("P{aa}_CHOM1564", "nb_chomeurs_15_64", "Chômeurs de 15 à 64 ans (au sens du recensement)"),
-    ),
-)
+    ), previous=False)
 
 # Filosofi's levels: the file's suffix and the rows it keeps (its indicators are not additive: each level's
 # values come from its own file, never from adding communes).
