@@ -112,7 +112,33 @@ def census(graine: int, millesime: int) -> dict[str, np.ndarray]:
         rate = _figure("unemployment_rate_pct", code, 16.6) / 100 - 0.01 * drift
         out["chom"][m] = out["act"][m] * rate * rng.normal(1.0, 0.04, len(m))
         out["chom"][m] *= rate * out["act"][m].sum() / out["chom"][m].sum()
+    _town_vacancy(out, 0.002 * drift)
     return out
+
+
+def _town_vacancy(out: dict[str, np.ndarray], drift: float) -> None:
+    """The vacancy the annex quotes for a few towns (section II, l. 357); the other communes of each territory
+    take up the difference, so that the territory keeps its own rate."""
+    geo = geography()
+    index = {code: i for i, code in enumerate(geo.codes)}
+    towns = {index[r["code_zone_calcul"]]: float(r["valeur_texte"]) / 100 + drift
+             for r in _review() if r["code_indicateur"] == "vacancy_pct_commune"}
+    for t in range(len(geo.territories)):
+        fixed = [i for i in towns if geo.territory[i] == t]
+        if not fixed:
+            continue
+        m = geo.members(t)
+        total = out["vac"][m].sum()
+        for i in fixed:
+            out["vac"][i] = out["log"][i] * towns[i]
+        rest = np.setdiff1d(m, fixed)
+        out["vac"][rest] *= (total - out["vac"][fixed].sum()) / out["vac"][rest].sum()
+
+
+@cache
+def _review() -> tuple[dict[str, str], ...]:
+    with open(SEEDS_DIR / "diagnostic" / "revue_figures.csv", encoding="utf-8", newline="") as f:
+        return tuple(csv.DictReader(f))
 
 
 def _free_owner_share(dept_pct: float) -> float:

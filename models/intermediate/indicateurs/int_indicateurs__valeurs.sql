@@ -23,7 +23,8 @@ valeurs as (
                 annee,
                 cast(columns(* exclude ({{ excluded }})) as double)
             from {{ relation }}
-            where niveau in ('departement', 'territoire', 'epci')
+            -- communes: only the census context, whose vacancy the annex quotes for a few towns
+            where niveau in ('departement', 'territoire', 'epci'{{ ", 'commune'" if t.theme == 'contexte' }})
         )
         on columns(* exclude (niveau, code_zone, annee))
         into name colonne value valeur

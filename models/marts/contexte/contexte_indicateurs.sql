@@ -1,10 +1,11 @@
--- The context of annexe 4 by zone (département, territoire, EPCI) and census millésime, from open data: census
+-- The context of annexe 4 by zone (département, territoire, EPCI, commune: the annex quotes a few communes'
+-- vacancy) and census millésime, from open data: census
 -- population, housing and labour force (Insee RP). Census counts are weighted estimates summed from communes and
 -- kept unrounded, so that every level is the exact sum of the one below (they are rounded when shown); every
 -- share is a ratio of the zone's counts, as a fraction (0-1) like every part_ and taux_ of the marts.
 with recensement as (
     select
-        {{ zone_columns(['departement', 'territoire', 'epci']) }},
+        {{ zone_columns(['departement', 'territoire', 'epci', 'commune']) }},
         rp.millesime as annee,
         max(rp.millesime_precedent_population) as millesime_precedent,
         sum(rp.population) as population_recensement,
@@ -28,7 +29,9 @@ with recensement as (
         count(*) filter (where rp.secret_producteur) as nb_communes_secret_insee
     from {{ ref('int_contexte__recensement_communes') }} as rp
     inner join {{ ref('int_geo__communes') }} as geo on rp.code_commune = geo.code_commune
-    group by grouping sets ({{ zone_grouping_sets(['departement', 'territoire', 'epci'], ['rp.millesime']) }})
+    group by grouping sets (
+        {{ zone_grouping_sets(['departement', 'territoire', 'epci', 'commune'], ['rp.millesime']) }}
+    )
 )
 
 select
