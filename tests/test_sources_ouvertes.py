@@ -128,8 +128,7 @@ def test_demo_files_load_without_rejects(tmp_path):
     depot = tmp_path / "depot"
     counts = contexte.write(depot, 62, set(OPEN_SOURCES), date(2024, 6, 30))
     counts["rpls"] = rpls.write(depot, 62, date(2024, 6, 30))
-    counts = contexte.write(depot, 62, set(OPEN_SOURCES), date(2024, 6, 30)) | finess.write(
-        depot, 62, set(OPEN_SOURCES), date(2024, 6, 30))
+    counts |= finess.write(depot, 62, set(OPEN_SOURCES), date(2024, 6, 30))
     assert set(counts) == set(OPEN_SOURCES) and all(counts.values())
     # released by 30 June 2024: census 2018 and 2021 (out in June), Filosofi 2018 only (2021 is out in July)
     assert sorted(p.name for p in (depot / "insee_filosofi").iterdir()) == [
@@ -299,11 +298,11 @@ def test_finess_personal_fields_are_never_stored(tmp_path):
 
 def test_finess_demo_is_calibrated_on_the_annex(tmp_path):
     """The demo's 2020 extraction gives the annex's CHRS, LHSS and pensions de famille figures (places counted
-    without the deleted installations), and later years keep one extraction a year."""
+    without the deleted installations), and later years keep one extraction a year, on 1 September."""
     depot = tmp_path / "depot"
     finess.write(depot, 62, set(finess.SOURCES), date(2024, 6, 30))
     assert sorted(p.name for p in (depot / "finess_etablissements").iterdir()) == [
-        f"etalab-cs1100502-stock-{d}-0400.csv" for d in ("20200901", "20210901", "20220901", "20230901", "20240601")]
+        f"etalab-cs1100502-stock-{d}-0400.csv" for d in ("20200901", "20210901", "20220901", "20230901")]
     con = duckdb.connect()
     rows = con.execute(f"""
         WITH e AS (SELECT column01 AS nof, column18 AS cat FROM read_csv('{depot}/finess_etablissements/*2020*',

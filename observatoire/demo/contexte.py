@@ -179,13 +179,12 @@ def _number(value: float) -> str:
     return f"{value:.12g}"
 
 
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> int:
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, delimiter=";", lineterminator="\r\n")
         writer.writerow(header)
         writer.writerows(rows)
-    return len(rows)
 
 
 def _foreign(rng: np.random.Generator, n: int) -> list[list[str]]:
@@ -217,8 +216,8 @@ def write_census(depot: Path, graine: int, millesime: int, sources: set[str]) ->
             continue
         rows = [[code, *(_number(values[i]) for _, values in columns)] for i, code in enumerate(geo.codes)]
         rows = _foreign(rng, len(columns))[:2] + rows + _foreign(rng, len(columns))[2:]
-        counts[source] = _write(depot / source / f"base-cc-{theme}-{millesime}.CSV",
-                                ["CODGEO", *(h for h, _ in columns)], rows)
+        _write(depot / source / f"base-cc-{theme}-{millesime}.CSV", ["CODGEO", *(h for h, _ in columns)], rows)
+        counts[source] = len(geo.codes)  # the rows the loader keeps (other départements are left out)
     return counts
 
 
@@ -271,7 +270,8 @@ def write_filosofi(depot: Path, graine: int, millesime: int) -> int:
                         ("EPCI", [["200093201", "Métropole Européenne de Lille", "540000", "1150000", "20500",
                                    "48.1", "18.1"], *epci]),
                         ("DEP", foreign + dept)):
-        n += _write(depot / "insee_filosofi" / f"cc_filosofi_{millesime}_{level}.csv", header, rows)
+        _write(depot / "insee_filosofi" / f"cc_filosofi_{millesime}_{level}.csv", header, rows)
+        n += sum(1 for r in rows if r[0] == "62" or r[0] in geo.epci_codes or r[0].startswith("62"))
     return n
 
 

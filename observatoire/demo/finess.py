@@ -139,16 +139,9 @@ def establishments(graine: int) -> list[Establishment]:
 
 
 def extraction_days(today: date) -> list[date]:
-    """One extraction a year, on 1 September, from 2020; the current year's on the 1st of today's month when
-    September has not come."""
-    days = []
-    for year in range(FIRST_YEAR, today.year + 1):
-        day = date(year, *EXTRACTION_DAY)
-        if day > today:
-            day = date(year, today.month, 1)
-        if day <= today and day not in days:
-            days.append(day)
-    return days
+    """One extraction a year, on 1 September, from 2020, up to ``today`` (a later ``jusqua`` adds files, never
+    changes the earlier ones)."""
+    return [day for year in range(FIRST_YEAR, today.year + 1) if (day := date(year, *EXTRACTION_DAY)) <= today]
 
 
 def _etab_line(number: str, commune: str, category: str, name: str) -> list[str]:
@@ -209,19 +202,19 @@ def write(depot: Path, graine: int, sources: set[str], today: date) -> dict[str,
             links.insert(0, ["structureet", number, number[:2] + "0000000"])
             equipments.insert(len(equipments) // 3, _equipment_line(number, category, places, False))
         stamp = f"{day:%Y%m%d}"
+        # counted: the lines the loader keeps (the Pas-de-Calais' lines of the file's own section)
         if "finess_etablissements" in counts:
-            counts["finess_etablissements"] += _write(
-                depot / "finess_etablissements" / f"etalab-cs1100502-stock-{stamp}-0400.csv", day, etabs, "utf-8")
+            _write(depot / "finess_etablissements" / f"etalab-cs1100502-stock-{stamp}-0400.csv", day, etabs, "utf-8")
+            counts["finess_etablissements"] += len(etabs) - len(FOREIGN)
         if "finess_equipements" in counts:
-            counts["finess_equipements"] += _write(
-                depot / "finess_equipements" / f"etalab-cs1100505-stock-{stamp}-0344.csv", day, links + equipments,
-                "cp1252")
+            _write(depot / "finess_equipements" / f"etalab-cs1100505-stock-{stamp}-0344.csv", day, links + equipments,
+                   "cp1252")
+            counts["finess_equipements"] += len(equipments) - len(FOREIGN)
     return counts
 
 
-def _write(path: Path, day: date, lines: list[list[str]], encoding: str) -> int:
+def _write(path: Path, day: date, lines: list[list[str]], encoding: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = "".join(";".join(fields) + "\n" for fields in [["finess", "etalab", str(len(lines)), day.isoformat()],
                                                            *lines])
     path.write_text(text, encoding=encoding, newline="")
-    return len(lines)

@@ -106,7 +106,7 @@ def write(depot: Path, graine: int, today: date) -> int:
             ws.append([code_header, *HEADER[1:]])
             for line in lines:
                 ws.append(line)
-            n += len(lines) if sheet == "COMMUNES" else 0
+            n += len(rows) if sheet == "COMMUNES" else 0  # the Pas-de-Calais' communes, the rows the loader keeps
         path = depot / RPLS.name / RPLS.publication.example.format(millesime=millesime)
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
