@@ -16,7 +16,7 @@ select
     max(formats.entier(source.millesime_precedent)) as millesime_precedent,
     {%- endif %}
     {%- for measure in measures %}
-    sum(formats.mesure(source.{{ measure }})) as {{ measure }},
+    {{ exact_sum('formats.mesure(source.' ~ measure ~ ')') }} as {{ measure }},
     {%- endfor %}
     bool_or(
         {%- for measure in measures %}
@@ -51,4 +51,11 @@ inner join derniere_extraction
     on
         versions.millesime = derniere_extraction.millesime
         and versions._date_extraction = derniere_extraction.date_extraction
+{%- endmacro %}
+
+
+{#- A sum of weighted decimals that does not depend on the order of the rows (a DOUBLE sum does, in its last bits):
+    summed as DECIMAL(18, 6) (census weights have at most 12 significant digits), returned as DOUBLE. -#}
+{% macro exact_sum(expression) -%}
+    cast(sum(cast({{ expression }} as decimal(18, 6))) as double)
 {%- endmacro %}
