@@ -533,10 +533,8 @@ INSEE_RP_EMPLOI = _census(
         _rp("P{aa}_CHOM1564", "nb_chomeurs_15_64", "Chômeurs de 15 à 64 ans (au sens du recensement)"),
     ), previous=False)
 
-# Filosofi's levels: the file's suffix and the rows it keeps (its indicators are not additive: each level's
-# values come from its own file, never from adding communes).
-FILOSOFI_LEVELS = {"com": "commune", "epci": "epci", "dep": "departement"}
-
+# Filosofi: one file per level, whose indicators are not additive (each level's values come from its own file,
+# never from adding communes).
 INSEE_FILOSOFI = Source(
     name="insee_filosofi",
     short_label="Insee Filosofi – revenus et pauvreté",
