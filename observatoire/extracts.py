@@ -43,6 +43,11 @@ LINEAGE_COLUMNS = (
 )
 
 
+def header_in(header: str, millesime: int) -> str:
+    """A declared open-data header as the file of a millésime writes it: ``{aa}`` is its two last digits."""
+    return header.replace("{aa}", f"{millesime % 100:02d}")
+
+
 @dataclass(frozen=True)
 class Column:
     header: str  # French header as written in the extract
@@ -72,6 +77,10 @@ class Column:
     @property
     def stored_name(self) -> str:
         return "tranche_age" if self.kind == "naissance" else self.name
+
+    def header_in(self, millesime: int) -> str:
+        """The header as the file of a millésime writes it (``P{aa}_POP`` is ``P21_POP`` in 2021)."""
+        return header_in(self.header, millesime)
 
     @property
     def stored_description(self) -> str:

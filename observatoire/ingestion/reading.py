@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 import duckdb
 
 from observatoire import formats
-from observatoire.extracts import Column, Source, normalise_header, published_name
+from observatoire.extracts import Column, Source, header_in, normalise_header, published_name
 from observatoire.formats import FORMATS
 from observatoire.ingestion.pseudonymisation import age_band_sql, pseudonym_sql
 from observatoire.warehouse import literal, load_extension
@@ -178,8 +178,10 @@ def _line_of(error: Exception) -> str:
     return f" (ligne {found.group(1)})" if found else ""
 
 
-def map_header(file_name: str, source: Source, header: list[str], line: int) -> tuple[dict[int, Column], list[str]]:
-    """Match the file's header to the specification: position -> column, plus warnings."""
+def map_header(file_name: str, source: Source, header: list[str], line: int,
+               millesime: int | None = None) -> tuple[dict[int, Column], list[str]]:
+    """Match the file's header to the specification: position -> column, plus warnings. An open-data file's
+    missing column is named as the file of its ``millesime`` writes it."""
     expected = {normalise_header(c.header): c for c in source.file_columns}
     mapping: dict[int, Column] = {}
     seen: dict[str, int] = {}
@@ -207,14 +209,19 @@ def map_header(file_name: str, source: Source, header: list[str], line: int) -> 
     if source.publication and extra:  # a publisher's file has many more variables than the ones used
         warnings = [w for w in warnings if w not in extra] + [f"{len(extra)} colonnes non utilisées ignorées"]
     found = {c.name for c in mapping.values()}
+    # headers named as the file of its millésime writes them (the declared P{aa}_POP is P21_POP in 2021)
+    def shown(h: str) -> str:
+        return header_in(h, millesime) if millesime else h
+
     for c in source.file_columns:
         if c.stored and c.name not in found:
             extra = [h for i, h in enumerate(header) if i not in mapping]
             close = difflib.get_close_matches(c.header, extra, n=1, cutoff=0.6)
-            hint = f" ; la colonne « {close[0]} » porte-t-elle ce nom ?" if close else "."
+            hint = f" ; la colonne « {shown(close[0])} » porte-t-elle ce nom ?" if close else "."
             raise ExtractError(
-                f"{file_name} : colonne obligatoire « {c.header} » absente de l'en-tête (ligne {line}){hint} "
-                f"Colonnes trouvées : {', '.join(h for h in header if h)}."
+                f"{file_name} : colonne obligatoire « {shown(c.header)} » "
+                f"absente de l'en-tête (ligne {line}){hint} "
+                f"Colonnes trouvées : {', '.join(shown(h) for h in header if h)}."
             )
     return mapping, warnings
 
@@ -249,12 +256,7 @@ def read_file(con, source: Source, path: Path, extracted: date) -> tuple[dict[in
     constants: dict[str, str] = {}
     if pub:
         header, constants = published_header(source, path.name, header)
-    try:
-        mapping, warnings = map_header(path.name, source, header, 1)
-    except ExtractError as e:  # a missing variable is named as the file of this millésime would write it
-        if not pub:
-            raise
-        raise ExtractError(str(e).replace("{aa}", constants["millesime"][2:])) from None
+    mapping, warnings = map_header(path.name, source, header, 1, int(constants["millesime"]) if pub else None)
     if encoding == "CP1252":
         warnings.append("fichier encodé en Windows-1252, converti en UTF-8")
     # A file with sections (``ragged``): lines may carry more fields than the documented ones, read and unused.

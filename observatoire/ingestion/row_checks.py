@@ -53,7 +53,7 @@ def _label(source: Source, column: Column, extracted: date) -> str:
     millésime writes it: P{aa}_POP is P21_POP in 2021), and for a workbook its sheet and cell."""
     cells = dict(source.cells)
     if column.name not in cells:
-        return literal(column.header.replace("{aa}", f"{extracted.year % 100:02d}"))
+        return literal(column.header_in(extracted.year))
     return (f"{literal(column.header + ' (feuille « ')} || feuille || "
             f"{literal(' », cellule ' + cells[column.name])} || ligne_feuille || ')'")
 
