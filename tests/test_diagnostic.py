@@ -205,3 +205,60 @@ def test_the_expulsion_motives_other_than_debt_are_ranked_from_the_assignations(
     ranked = sorted(((n, code, label) for n, (code, label) in zip(counts[:3], motives, strict=True) if n > 0),
                     key=lambda m: (-m[0], m[1]))  # ties: the column name's order
     assert row["valeur_calculee_texte"] == "; ".join(label for *_, label in ranked[:2])
+
+
+def _ranked(values: pd.Series, ascending: bool) -> pd.Series:
+    """Competition ranks (1, 2, 2, 4), recomputed with pandas: the model ranks with SQL's rank()."""
+    return values.dropna().rank(method="min", ascending=ascending)
+
+
+@pytest.mark.parametrize("ligne, code, zone, ascending", [
+    (2765, "sne_tension_rank", "AUD", False),  # « 1 = la plus forte tension »
+    (3195, "social_housing_rank", "LEN", False),  # « le plus pourvu du département »
+    (3416, "social_housing_rank_lowest", "MON", True),  # « 2ème après le Ternois » parmi les moins pourvus
+])
+def test_a_published_rank_is_the_zone_rank_among_the_territories(con, ligne, code, zone, ascending):
+    row = figure(con, ligne, code, zone)
+    year = int(row["periode_calculee"])
+    if code == "sne_tension_rank":
+        ratios = con.execute("""SELECT code_zone, nb_demandes_en_cours / nullif(nb_attributions, 0) AS r
+                                FROM marts.sne_indicateurs WHERE niveau = 'territoire' AND annee = ?""",
+                             [year]).df()
+    else:  # RPLS stock over the census résidences principales of the same year
+        ratios = con.execute("""
+            SELECT s.code_zone, s.nb_logements_sociaux / c.nb_residences_principales AS r
+            FROM marts.logement_social_indicateurs s JOIN marts.contexte_indicateurs c USING (niveau, code_zone, annee)
+            WHERE s.niveau = 'territoire' AND s.annee = ?""", [year]).df()
+    ranks = _ranked(ratios.set_index("code_zone")["r"], ascending)
+    assert len(ranks) == 8
+    assert row["valeur_calculee"] == ranks[zone]
+
+
+def test_the_equipment_rate_of_an_arrondissement_ranks_the_seven_arrondissements(con):
+    # places of FINESS per 10 000 inhabitants, each arrondissement the sum of its communes' EPCI
+    per_arrondissement = con.execute("""
+        WITH epci AS (SELECT DISTINCT code_epci, code_arrondissement FROM intermediate.int_geo__communes),
+        population AS (SELECT code_arrondissement, sum(population) AS population
+                       FROM intermediate.int_geo__communes GROUP BY 1)
+        SELECT e.code_arrondissement, 10000.0 * sum(h.hebergement_places) / any_value(p.population) AS taux
+        FROM marts.hebergement_indicateurs h JOIN epci e ON h.code_zone = e.code_epci
+        JOIN population p USING (code_arrondissement)
+        WHERE h.niveau = 'epci' AND h.annee = 2020 GROUP BY 1""").df().set_index("code_arrondissement")["taux"]
+    assert len(per_arrondissement) == 7
+    ranks = _ranked(per_arrondissement, ascending=False)
+    for ligne, zone, texte, arrondissement in [(2508, "ARR", "3", "621"), (2687, "ART", "6", "622"),
+                                               (2829, "AUD", "last", "625"), (3304, "LEN", "3rd_lowest", "627")]:
+        rate = figure(con, ligne, "hebergement_equipment_rate_per_10000", zone)
+        assert (rate["niveau_calcul"], rate["code_zone_calcul"]) == ("arrondissement", arrondissement)
+        assert rate["valeur_calculee"] == pytest.approx(per_arrondissement[arrondissement])
+        assert figure(con, ligne, "hebergement_equipment_rank", zone, texte)["valeur_calculee"] == \
+            ranks[arrondissement]
+        # FINESS has no emergency shelters: the row says what the computed value leaves out
+        assert "urgence" in rate["difference_definition"]
+
+
+def test_the_departments_divisions_are_counted_from_the_cog(con):
+    assert figure(con, 287, "nb_arrondissements", "62")["valeur_calculee"] == one(
+        con, "SELECT count(DISTINCT code_arrondissement) FROM intermediate.int_geo__communes") == 7
+    assert figure(con, 287, "nb_territoires", "62")["valeur_calculee"] == one(
+        con, "SELECT count(DISTINCT code_territoire) FROM intermediate.int_geo__communes") == 8

@@ -7,17 +7,37 @@ with valeurs_zones as (
     select * from {{ ref('int_indicateurs__valeurs') }}
 ),
 
+communes as (
+    select * from {{ ref('int_geo__communes') }}
+),
+
 -- An arrondissement (a few figures are quoted for one) is the sum of its EPCI, which nest in the arrondissements
--- of the Pas-de-Calais (tests/test_diagnostic.py checks it): additive columns only.
+-- of the Pas-de-Calais (tests/test_diagnostic.py checks it): additive columns only (counts, amounts, places,
+-- populations).
 epci_arrondissement as (
     select distinct
         code_epci,
         code_arrondissement
-    from {{ ref('int_geo__communes') }}
+    from communes
 ),
 
 valeurs as (
     select * from valeurs_zones
+    union all
+    -- the département's administrative divisions, which section II counts
+    select
+        'departement' as niveau,
+        communes.code_departement as code_zone,
+        annees.annee,
+        divisions.colonne,
+        case divisions.colonne
+            when 'nb_arrondissements' then count(distinct communes.code_arrondissement)
+            else count(distinct communes.code_territoire)
+        end as valeur
+    from communes
+    cross join {{ ref('int_calendrier__annees') }} as annees
+    cross join (values ('nb_arrondissements'), ('nb_territoires')) as divisions (colonne)
+    group by communes.code_departement, annees.annee, divisions.colonne
     union all
     select
         'arrondissement' as niveau,
@@ -27,7 +47,11 @@ valeurs as (
         sum(valeurs_zones.valeur) as valeur
     from valeurs_zones
     inner join epci_arrondissement on valeurs_zones.code_zone = epci_arrondissement.code_epci
-    where valeurs_zones.niveau = 'epci' and regexp_matches(valeurs_zones.colonne, '^(nb|somme|montant)_')
+    where
+        valeurs_zones.niveau = 'epci'
+        and regexp_matches(
+            valeurs_zones.colonne, '^(nb|somme|montant|population)_|^population$|_(places|etablissements)$'
+        )
     group by all
 ),
 
@@ -64,6 +88,8 @@ publie as (
         correspondance.evolution_sur_annees,
         correspondance.moyenne_annuelle,
         correspondance.nb_premiers,
+        correspondance.rang,
+        correspondance.difference_definition,
         coalesce(nullif(diagnostic.annee, ''), correspondance.annee_defaut) as periode_publiee
     from {{ ref('diagnostic_2022') }} as diagnostic
     left join {{ ref('correspondance_indicateurs') }} as correspondance
@@ -156,10 +182,37 @@ variantes as (
     where evolution_sur_annees is not null
 ),
 
+-- A published rank (« le plus pourvu du département ») ranks the figure's zone among every zone of its level:
+-- the same ratio is computed for each of them.
+zones_classees as (
+    select distinct
+        niveau,
+        code_zone
+    from valeurs
+),
+
+variantes_classees as (
+    select * from variantes
+    union all
+    select
+        variantes.id_valeur,
+        variantes.variante,
+        zones_classees.code_zone,
+        zones_classees.code_zone as code_zone_denominateur,
+        variantes.annee_debut,
+        variantes.annee_fin
+    from variantes
+    inner join bornes on variantes.id_valeur = bornes.id_valeur
+    inner join zones_classees
+        on bornes.niveau_calcul = zones_classees.niveau and bornes.code_zone_calcul != zones_classees.code_zone
+    where bornes.rang is not null and variantes.variante in ('publiee', 'derniere')
+),
+
 calculs as (
     select
         variantes.id_valeur,
         variantes.variante,
+        variantes.code_zone,
         variantes.annee_fin - variantes.annee_debut + 1 as nb_annees,
         sum(valeurs.valeur) filter (
             where list_contains(string_split(bornes.numerateur, '+'), valeurs.colonne)
@@ -168,7 +221,7 @@ calculs as (
         sum(valeurs.valeur) filter (
             where valeurs.colonne = bornes.denominateur and valeurs.code_zone = variantes.code_zone_denominateur
         ) as denominateur
-    from variantes
+    from variantes_classees as variantes
     inner join bornes on variantes.id_valeur = bornes.id_valeur
     inner join valeurs
         on
@@ -182,6 +235,7 @@ ratios as (
     select
         calculs.id_valeur,
         calculs.variante,
+        calculs.code_zone,
         calculs.numerateur,
         calculs.denominateur,
         case
@@ -246,6 +300,22 @@ textes as (
     group by classements.id_valeur, classements.variante
 ),
 
+-- Rank 1 is the highest value (rang = decroissant) or the lowest (croissant); zones without a value are not
+-- ranked.
+rangs as (
+    select
+        ratios.id_valeur,
+        ratios.variante,
+        ratios.code_zone,
+        rank() over (
+            partition by ratios.id_valeur, ratios.variante
+            order by case when bornes.rang = 'croissant' then ratios.valeur else -ratios.valeur end
+        ) as rang
+    from ratios
+    inner join bornes on ratios.id_valeur = bornes.id_valeur
+    where bornes.rang is not null and ratios.valeur is not null and ratios.variante in ('publiee', 'derniere')
+),
+
 -- A published evolution is compared with 100 × (value / reference value − 1).
 valeurs_calculees as (
     select
@@ -254,6 +324,7 @@ valeurs_calculees as (
         ratios.numerateur,
         ratios.denominateur,
         case
+            when bornes.rang is not null and ratios.variante != 'comparaison' then rangs.rang
             when bornes.evolution_sur_annees is null then ratios.valeur
             else {{ ratio('ratios.valeur - reference.valeur', 'reference.valeur', 100) }}
         end as valeur
@@ -263,7 +334,14 @@ valeurs_calculees as (
         on
             ratios.id_valeur = reference.id_valeur
             and reference.variante = ratios.variante || '_reference'
-    where ratios.variante in ('publiee', 'derniere', 'comparaison')
+    left join rangs
+        on
+            ratios.id_valeur = rangs.id_valeur
+            and ratios.variante = rangs.variante
+            and ratios.code_zone = rangs.code_zone
+    where
+        ratios.variante in ('publiee', 'derniere', 'comparaison')
+        and (bornes.rang is null or ratios.variante = 'comparaison' or ratios.code_zone = bornes.code_zone_calcul)
 )
 
 select
@@ -301,6 +379,7 @@ select
     derniere.valeur as valeur_derniere_annee,
     texte_derniere.texte as valeur_derniere_annee_texte,
     derniere.valeur - meme_annee.valeur as evolution_depuis_diagnostic,
+    bornes.difference_definition,
     bornes.incoherence_plan,
     bornes.source,
     bornes.ligne_plan
