@@ -262,3 +262,14 @@ def test_the_departments_divisions_are_counted_from_the_cog(con):
         con, "SELECT count(DISTINCT code_arrondissement) FROM intermediate.int_geo__communes") == 7
     assert figure(con, 287, "nb_territoires", "62")["valeur_calculee"] == one(
         con, "SELECT count(DISTINCT code_territoire) FROM intermediate.int_geo__communes") == 8
+
+
+def test_a_figure_of_the_five_sources_without_value_needs_a_reason(monkeypatch):
+    from observatoire.generators import diagnostic_coverage
+
+    assert "Chiffres des cinq sources sans valeur calculée, et pourquoi" in diagnostic_coverage.render()
+    reasons = dict(diagnostic_coverage.WITHOUT_VALUE)
+    reasons.pop("pppi_saturnisme_pct")
+    monkeypatch.setattr(diagnostic_coverage, "WITHOUT_VALUE", reasons)
+    with pytest.raises(ValueError, match="pppi_saturnisme_pct"):
+        diagnostic_coverage.render()
