@@ -4,7 +4,7 @@ computed counterpart (seed correspondance_indicateurs), by domain, and which ind
     python -m observatoire.generators.diagnostic_coverage [--check]
 
 A figure's domain comes from its indicator code's prefix (sne_, dalo_, fsl_, ccapex_, pppi_, and the geography
-counts of the COG); the rest (census, Filosofi, RPLS, hébergement, local programmes) are other sources. Lost
+counts of the COG); the rest (census, Filosofi, RPLS, FINESS, CAF, local programmes) are other sources. Lost
 tables and charts (unit missing_image) are counted apart: the text has no figure there.
 """
 
@@ -46,6 +46,8 @@ DOMAINS = [  # (label, code prefixes or codes)
     ("FINESS (hébergement et logement adapté)", (
         "chrs_places", "chrs_centres", "lhss_places", "logement_adapte_pf_ra_places", "pf_ra_structures",
         "fjt_places")),
+    # Open data (docs/sources/caf.md): the RSA households of the CAF over the census households.
+    ("CAF (allocataires du RSA)", ("rsa_rate_pct",)),
 ]
 FIVE_SOURCES = 6  # the first DOMAINS: the five sources and the COG
 OTHER = "Autres sources (contexte, offre, hébergement, dispositifs locaux)"
