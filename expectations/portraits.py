@@ -20,8 +20,9 @@ from .commun import ERROR, WARN, Frame, Suite
 
 TOLERANCE = 0.01  # euros or units: sums of decimals are compared with this tolerance
 # Numeric columns that are not additive across zones: the département total repeated on every row
-# (denominator of part_recours_departement), years, densities, medians and every ratio.
-NOT_ADDITIVE = {"nb_recours_departement"}
+# (denominator of part_recours_departement), a count of the département's row only (the CAF's households placed
+# in no commune, of no territory or EPCI), years, densities, medians and every ratio.
+NOT_ADDITIVE = {"nb_recours_departement", "nb_foyers_rsa_non_localises"}
 ADDITIVE_PREFIXES = ("nb_", "montant_", "somme_")
 ADDITIVE_CONTEXT = ("population", "superficie_km2")
 # Hard upper bounds of ratios (ERROR): shares and rates are at most 1; the FSL maintien aid is capped.

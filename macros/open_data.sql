@@ -1,8 +1,9 @@
 {#- Open data (observatoire/extracts.py, Publication): additive counts (census, RPLS) by current commune and
     millésime. Such files give one row per commune of their geography: communes merged since are summed into the
     commune they belong to today (Filosofi's indicators are not additive and never go through this).
-    A publisher's secret marker (formats.secret_publie) gives NULL and sets secret_producteur. -#}
-{% macro open_data_communes(source_name, measures, previous=false) -%}
+    A publisher's secret marker (formats.secret_publie) gives NULL and sets secret_producteur; so does an empty
+    cell with empty_is_secret (a publisher that blanks small values: CAF). -#}
+{% macro open_data_communes(source_name, measures, previous=false, empty_is_secret=false) -%}
 {{ config(materialized='table') }}
 
 with source as (
@@ -20,7 +21,8 @@ select
     {%- endfor %}
     bool_or(
         {%- for measure in measures %}
-        formats.secret_publie(source.{{ measure }}){% if not loop.last %} or{% endif %}
+        formats.secret_publie(source.{{ measure }})
+        {%- if empty_is_secret %} or source.{{ measure }} is null{% endif %}{% if not loop.last %} or{% endif %}
         {%- endfor %}
     ) as secret_producteur,
     max(source._fichier) as fichier_source,

@@ -133,6 +133,12 @@ class Publication:
     first_line: str = ""
     first_line_example: str = ""  # the comment line as the publisher writes it, for the refusal message
     ragged: bool = False  # lines of other sections have fewer fields (padded, then left out by ``keep``)
+    # A file whose rows carry their reference period (an export whose name the team chooses): the warehouse
+    # name of that column and what every row's value must read (a regex, ``{millesime}`` standing for the
+    # millésime of the file name); a row of another period refuses the file.
+    period_column: str = ""
+    period_pattern: str = ""
+    period_example: str = ""  # the expected value, ``{millesime}`` standing for the millésime, for the message
     notes: str = ""  # what the publisher's file notes say that the loader relies on
 
 
@@ -766,6 +772,66 @@ FINESS_EQUIPEMENTS = Source(
 )
 
 
+# CAF (docs/sources/caf.md): the data.caf.fr export of « Foyers allocataires et personnes couvertes par prestation,
+# par commune » (s_ben_com_f), one December per file. Opendatasoft exports carry no date in their name: the team
+# saves each December's export as caf_s_ben_com_f_AAAA.csv, and the loader checks dtreffre against that name.
+CAF_ALLOCATAIRES = Source(
+    name="caf_allocataires",
+    short_label="CAF – foyers allocataires du RSA",
+    producer="Cnaf, Cafdata (data.caf.fr), foyers allocataires par commune",
+    label="Foyers allocataires et personnes couvertes du RSA par commune (Cnaf, data.caf.fr)",
+    grain="une ligne par commune de domicile (ou code masqué) de France et mois de décembre",
+    cadence="annuelle",
+    staging="stg_caf__communes",
+    key=("code_geo",),
+    rules=(RowRule("code_geo", "NOT regexp_full_match(code_geo, '62[0-9A-Z]{3}')",
+                   "code commune du Pas-de-Calais à 5 caractères attendu (62 et 3 chiffres, ou masqué par la CAF : "
+                   "62XXX)"),),
+    publication=Publication(
+        publisher="la Cnaf (Cafdata, data.caf.fr)",
+        dataset="Foyers allocataires et personnes couvertes par prestation, par commune (s_ben_com_f)",
+        url="https://data.caf.fr/explore/dataset/s_ben_com_f/",
+        documentation="Page du jeu de données s_ben_com_f (Licence Ouverte 2.0) : décembres depuis 2020, effectifs "
+                      "arrondis à 5 par la Cnaf, géographie de janvier N+1 ; noms des champs dtreffre, numcomdo, "
+                      "nomcom, indfoy_rsa, indfoy_ndur relevés sur du code qui lit de vrais exports (non relus sur "
+                      "le dictionnaire des variables du producteur)",
+        file_pattern=r"caf_s_ben_com_f_(?P<millesime>\d{4})\.csv",
+        example="caf_s_ben_com_f_{millesime}.csv",
+        lag_years=1,
+        release_month=7,
+        keep="starts_with(code_geo, '62')",
+        keep_label="hors du Pas-de-Calais ou sans code commune",
+        period_column="mois_reference",
+        period_pattern=r"{millesime}-12(-01)?",
+        period_example="{millesime}-12",
+        notes="Export CSV de l'API Opendatasoft (séparateur ;, UTF-8 avec BOM) filtré sur un mois de décembre, "
+              "enregistré par l'équipe sous le nom caf_s_ben_com_f_AAAA.csv (AAAA : l'année du mois de décembre) ; "
+              "le champ dtreffre de chaque ligne doit être ce décembre (AAAA-12), sinon le fichier est refusé. Un "
+              "fichier national : les communes hors du Pas-de-Calais et les lignes sans code commune sont ignorées "
+              "et comptées ; les foyers que la CAF ne rattache à aucune commune du département viennent sous un "
+              "code masqué (62XXX), gardés et comptés à part (le département seulement). Effectifs arrondis à 5 "
+              "par la Cnaf (la somme des communes n'est pas le total départemental exact) ; une cellule vide ou "
+              "un marqueur de secret reste sans valeur (NULL) et la commune est signalée. Publication vers juillet "
+              "N+1 (données de décembre N observées avec un recul de 6 mois) : mois non vérifié.",
+    ),
+    columns=(
+        Column("dtreffre", "mois_reference", "texte", required=True,
+               description="Mois de référence (décembre de l'année du fichier, AAAA-12)"),
+        Column("numcomdo", "code_geo", "texte", required=True,
+               description="Code Insee de la commune de domicile du foyer (62XXX : commune masquée par la CAF)"),
+        Column("nomcom", "nom_commune", "texte", description="Nom de la commune"),
+        _millesime("(année du mois de décembre)"),
+        Column("indfoy_ndur", "nb_foyers_allocataires", "mesure",
+               description="Foyers allocataires d'au moins une prestation (droit versable en décembre), arrondis à 5"),
+        Column("indfoy_rsa", "nb_foyers_rsa", "mesure",
+               description="Foyers allocataires du RSA (droit versable en décembre), arrondis à 5"),
+        Column("indnbp_rsa", "nb_personnes_couvertes_rsa", "mesure", unverified=True,
+               description="Personnes couvertes par le RSA (allocataire, conjoint, enfants et autres personnes à "
+                           "charge), arrondies à 5"),
+    ),
+)
+
+
 def _value_rule(nature: str, condition: str) -> str:
     """SQL: true when a value entered for an indicator of this nature breaks its rule."""
     return f"nature = '{nature}' AND valeur IS NOT NULL AND NOT coalesce({condition}, false)"
@@ -834,7 +900,7 @@ SUIVI_PLAN = Source(
 SOURCES: dict[str, Source] = {s.name: s for s in (FSL, DALO, SNE_DEMANDES, SNE_ATTRIBUTIONS, PPPI, CCAPEX,
                                                    SUIVI_PLAN, INSEE_RP_POPULATION, INSEE_RP_LOGEMENT,
                                                    INSEE_RP_EMPLOI, INSEE_FILOSOFI, RPLS, FINESS_ETABLISSEMENTS,
-                                                   FINESS_EQUIPEMENTS)}
+                                                   FINESS_EQUIPEMENTS, CAF_ALLOCATAIRES)}
 OPEN_SOURCES = {name: s for name, s in SOURCES.items() if s.publication is not None}
 
 # File names carry the extraction date: <source>_<période>_extrait_<AAAA-MM-JJ>.<csv|xlsx>, in any case.

@@ -94,6 +94,11 @@ def clean_row(source: str, i: int) -> dict[str, str | None]:
                                "libde": "Hébergement d'insertion", "ta": "11", "client": "840", "capinstot": "40",
                                "capinsthab": "40", "indsupinst": "O" if i % 3 == 0 else "N", "capautot": "40",
                                "millesime": "2024"},
+        # CAF: a December of a commune, a commune under secret (empty RSA cells) every third.
+        "caf_allocataires": {"mois_reference": "2024-12", "code_geo": f"{62001 + i}", "nom_commune": "COMMUNE",
+                             "millesime": "2024", "nb_foyers_allocataires": "340",
+                             "nb_foyers_rsa": None if i % 3 == 0 else "25",
+                             "nb_personnes_couvertes_rsa": None if i % 3 == 0 else "55"},
     }[source]
 
 
@@ -238,6 +243,8 @@ VIOLATIONS = [
     ("capacité négative", "finess_equipements", {"capinstot": "-4"}, "positive ou nulle", "ERROR"),
     ("capacité de 5 000 places", "finess_equipements", {"capinstot": "5000"}, "au plus 1000 places", "WARN"),
     ("indicateur de suppression inconnu", "finess_equipements", {"indsupinst": "X"}, "O ou N", "ERROR"),
+    ("plus de foyers au RSA que de foyers allocataires", "caf_allocataires", {"nb_foyers_rsa": "400"},
+     "Foyers au RSA au plus égaux aux foyers allocataires", "WARN"),
 ]
 
 

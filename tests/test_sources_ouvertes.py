@@ -12,8 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from observatoire.demo import contexte, finess, rpls
+from observatoire.demo import caf, contexte, finess, rpls
 from observatoire.extracts import (
+    CAF_ALLOCATAIRES,
     FINESS_EQUIPEMENT_FIELDS,
     FINESS_EQUIPEMENTS,
     FINESS_ETABLISSEMENT_FIELDS,
@@ -129,6 +130,7 @@ def test_demo_files_load_without_rejects(tmp_path):
     counts = contexte.write(depot, 62, set(OPEN_SOURCES), date(2024, 6, 30))
     counts["rpls"] = rpls.write(depot, 62, date(2024, 6, 30))
     counts |= finess.write(depot, 62, set(OPEN_SOURCES), date(2024, 6, 30))
+    counts["caf_allocataires"] = caf.write(depot, 62, date(2024, 6, 30))
     assert set(counts) == set(OPEN_SOURCES) and all(counts.values())
     # released by 30 June 2024: census 2018 and 2021 (out in June), Filosofi 2018 only (2021 is out in July)
     assert sorted(p.name for p in (depot / "insee_filosofi").iterdir()) == [
@@ -318,3 +320,83 @@ def test_finess_demo_is_calibrated_on_the_annex(tmp_path):
     by_category = {cat: (places, n) for cat, places, n, _ in rows}
     assert by_category["214"] == (911, 25) and by_category["180"][0] == 29 and by_category["258"] == (340, 17)
     assert any(deleted for *_, deleted in rows)  # some installations are deleted, their places not counted
+
+
+# --- CAF (docs/sources/caf.md): an export the team names, each row carrying its December -------------------------
+CAF_HEADER = "dtreffre;numcomdo;nomcom;numepci;numdep;numregi;indfoy_ndur;indnbp_ndur;indfoy_rsa;indnbp_rsa;indmtt_rsa"
+
+
+def _caf(*rows: str) -> str:
+    return "\ufeff" + "\n".join([CAF_HEADER, *rows]) + "\n"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("caf_s_ben_com_f_2024.csv", date(2024, 1, 1)),
+    ("CAF_S_BEN_COM_F_2021.CSV", date(2021, 1, 1)),
+    ("s_ben_com_f.csv", None),  # the export as downloaded: no December in its name
+    ("caf_s_ben_com_f_2024-12.csv", None),
+])
+def test_caf_file_names(name, expected):
+    assert extraction_date(name, CAF_ALLOCATAIRES) == expected
+    problem = file_name_problem(CAF_ALLOCATAIRES, name)
+    assert (problem is None) == (expected is not None)
+    if problem:
+        assert "caf_s_ben_com_f_{millesime}.csv" in problem and name in problem
+
+
+def test_caf_rows_secret_unplaced_and_other_departements(tmp_path):
+    """A December of the Pas-de-Calais: a commune under secret (empty cells) stays NULL and flagged, the households
+    placed in no commune (62XXX) are kept, rows of another département or without commune code are left out, a
+    code of no commune of the département is quarantined with its line and column."""
+    text = _caf("2024-12;62041;ARRAS;200033579;62;32;11250;24800;2180;4550;1225000",
+                "2024-12;33063;BORDEAUX;243300316;33;75;61500;125000;9260;19450;4996200",
+                "2024-12;62002;ABLAINZEVELLE;200035442;62;32;45;110;;;",
+                "2024-12;62XXX;;;62;32;410;655;185;240;103000",
+                "2024-12;;;;;;2450;3100;1830;2010;1025000",
+                "2024-12;6204;ARRAS?;;62;32;10;20;5;10;2800")
+    [result], con = _load(tmp_path, {"caf_s_ben_com_f_2024.csv": text}, CAF_ALLOCATAIRES)
+    assert (result.statut, result.nb_lignes_chargees, result.nb_lignes_rejetees) == ("CHARGE", 3, 1), result.message
+    assert "2 lignes hors du Pas-de-Calais ou sans code commune ignorées" in result.avertissements
+    assert con.execute("SELECT ligne, colonne, valeur FROM raw.rejets").fetchall() == [(7, "numcomdo", "6204")]
+    assert con.execute("SELECT code_geo, millesime, nb_foyers_rsa FROM raw.caf_allocataires ORDER BY _ligne"
+                       ).fetchall() == [("62041", "2024", "2180"), ("62002", "2024", None), ("62XXX", "2024", "185")]
+
+
+@pytest.mark.parametrize("rows, line, found", [
+    (["2024-12;62041;ARRAS;;62;32;1;1;1;1;1", "2023-12;62041;ARRAS;;62;32;1;1;1;1;1"], 3, "2023-12"),
+    (["2024-06;62041;ARRAS;;62;32;1;1;1;1;1"], 2, "2024-06"),  # another month than December
+    (["2024;62041;ARRAS;;62;32;1;1;1;1;1"], 2, "2024"),
+    (["2024-12;62041;ARRAS;;62;32;1;1;1;1;1", ";62042;ACHICOURT;;62;32;1;1;1;1;1"], 3, ""),
+])
+def test_caf_a_row_of_another_december_refuses_the_file(tmp_path, rows, line, found):
+    [result], con = _load(tmp_path, {"caf_s_ben_com_f_2024.csv": _caf(*rows)}, CAF_ALLOCATAIRES)
+    assert result.statut == "REFUSE"
+    assert result.message.startswith(f"caf_s_ben_com_f_2024.csv : ligne {line}, colonne « dtreffre » : période "
+                                     f"« {found} », alors que le nom du fichier annonce le millésime 2024")
+    assert "« 2024-12 »" in result.message
+
+
+def test_caf_december_as_a_date_is_accepted(tmp_path):
+    [result], _ = _load(tmp_path, {"caf_s_ben_com_f_2024.csv": _caf("2024-12-01;62041;ARRAS;;62;32;1;1;1;1;1")},
+                        CAF_ALLOCATAIRES)
+    assert result.statut == "CHARGE", result.message
+
+
+def test_caf_demo_is_calibrated_on_the_annex():
+    """Each territory's RSA households over the census households the mart divides by give the annex's rate in
+    December 2020; the CAF's Decembers appear about seven months later."""
+    from observatoire.demo.common import geography
+    from observatoire.demo.contexte import _figure
+
+    geo = geography()
+    rows, secret = caf.table(62, 2020)
+    rp = contexte.census(62, caf.census_millesime(2020))["rp"]
+    rsa = [int(r[8]) if r[8] else 0 for r in rows]
+    for t, code in enumerate(geo.territories):
+        m = geo.members(t)
+        rate = 100 * sum(rsa[i] for i in m) / rp[m].sum()
+        assert rate == pytest.approx(_figure("rsa_rate_pct", code, caf.DEFAULT_RATE.get(code, 6.0)), abs=0.15), code
+    assert secret.any() and all(rows[i][8] == "" for i in secret.nonzero()[0])
+    assert caf.census_millesime(2020) == 2018
+    assert expected_millesime(CAF_ALLOCATAIRES, date(2024, 6, 30)) == 2022
+    assert expected_millesime(CAF_ALLOCATAIRES, date(2024, 7, 1)) == 2023

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from observatoire.demo import ccapex, contexte, dalo, finess, fsl, pppi, rpls, sne, suivi
+from observatoire.demo import caf, ccapex, contexte, dalo, finess, fsl, pppi, rpls, sne, suivi
 from observatoire.demo.common import geography, month_index, release_memory
 from observatoire.demo.periods import FIRST_MONTH, FileSpec, last_day, month_label, parse_month
 from observatoire.demo.writer import Writer
@@ -123,6 +123,8 @@ def generate(depot_dir: Path, echelle: float = 1.0, graine: int = 62, jusqua: st
     if "rpls" in wanted:
         counts["rpls"] = rpls.write(depot_dir, graine, published_by)
     counts |= finess.write(depot_dir, graine, wanted & set(OPEN_SOURCES), published_by)
+    if "caf_allocataires" in wanted:
+        counts["caf_allocataires"] = caf.write(depot_dir, graine, published_by)
     if FOLLOWUP in wanted:
         counts[FOLLOWUP] = suivi.write_returns(depot_dir / FOLLOWUP, last_day(last), graine, today)
     return counts

@@ -45,7 +45,9 @@ SRC_FINESS = ("Source : FINESS (ANS), équipements sociaux, places installées ;
               "l'HUDA et l'ALT n'y figurent pas (pas de catégorie FINESS) : les totaux de l'annexe qui les comptent "
               "ne se comparent pas à ces places ; traitement Observatoire PDALHPD 62.")
 SRC_INSEE = ("Sources : Insee, recensement de la population (bases chiffres clés) et Filosofi ; SDES, RPLS ; "
-             "données ouvertes ; "
+             "Cnaf, foyers allocataires du RSA par commune (data.caf.fr) ; données ouvertes ; "
+             "la part des ménages allocataires du RSA rapporte les foyers au RSA de décembre aux ménages du dernier "
+             "recensement publié (dénominateur choisi par l'observatoire : l'annexe ne dit pas le sien) ; "
              "le taux de pauvreté d'un territoire est dérivé de ceux de ses EPCI (personnes pauvres / personnes des "
              "ménages fiscaux) ; traitement Observatoire PDALHPD 62.")
 # Short French labels of the DALO motives (referentiel.dalo_motifs has the long regulatory wording)
@@ -302,10 +304,11 @@ class DossierBuilder:
         fsl_1000 = MASQUE if fsl_masque else nombre(_par_mille(fsl_total, pop), 1)
         assign_1000 = MASQUE if est_masque(r, "nb_assignations") else nombre(
             _par_mille(r.get("nb_assignations"), pop), 1)
-        rp, filo = r.get("millesime_contexte"), r.get("millesime_revenus")
+        rp, filo, caf = r.get("millesime_contexte"), r.get("millesime_revenus"), r.get("millesime_allocataires")
         evolution = r.get("evolution_population")
         return {
-            # Open data (Insee): census millésime rp, Filosofi millésime filo, the latest released by the year.
+            # Open data (Insee, CAF): census millésime rp, Filosofi millésime filo, the CAF's December caf, the
+            # latest released by the year.
             "insee": [
                 [f"Population au recensement {rp or ''}".rstrip(), cellule(r, "population_recensement"),
                  f"{'+' if (evolution or 0) > 0 else ''}{nombre(evolution)} habitants depuis "
@@ -321,6 +324,11 @@ class DossierBuilder:
                  comp("taux_chomage_recensement", "pct")],
                 [f"Taux de pauvreté (Filosofi {filo or ''})".replace(" )", ")"), cellule(r, "taux_pauvrete", "pct"),
                  comp("taux_pauvrete", "pct")],
+                [f"Part des ménages allocataires du RSA (CAF, décembre {caf or ''})".replace(" )", ")"),
+                 cellule(r, "part_foyers_rsa", "pct"),
+                 f"{comp('part_foyers_rsa', 'pct')} ; {cellule(r, 'nb_foyers_rsa')} foyers au RSA / ménages du "
+                 f"recensement {r.get('millesime_recensement_menages') or ''}".strip(" ;")
+                 if r.get("nb_foyers_rsa") is not None else comp("part_foyers_rsa", "pct")],
                 ["Niveau de vie médian", cellule(r, "mediane_niveau_vie", "euros") if r.get("mediane_niveau_vie")
                  is not None else "non publié", comp("mediane_niveau_vie", "euros") if r.get("mediane_niveau_vie")
                  is not None else "l'Insee ne publie pas de médiane pour ce territoire ; elle ne se déduit pas de "

@@ -4,7 +4,7 @@ computed counterpart (seed correspondance_indicateurs), by domain, and which ind
     python -m observatoire.generators.diagnostic_coverage [--check]
 
 A figure's domain comes from its indicator code's prefix (sne_, dalo_, fsl_, ccapex_, pppi_, and the geography
-counts of the COG); the rest (census, Filosofi, RPLS, hébergement, local programmes) are other sources. Lost
+counts of the COG); the rest (census, Filosofi, RPLS, FINESS, CAF, local programmes) are other sources. Lost
 tables and charts (unit missing_image) are counted apart: the text has no figure there.
 """
 
@@ -48,6 +48,8 @@ DOMAINS = [  # (label, code prefixes or codes)
         "chrs_places", "chrs_centres", "lhss_places", "logement_adapte_pf_ra_places", "pf_ra_structures",
         "fjt_places", "fjt_logements", "hebergement_places_total", "hebergement_equipment_rate_per_10000",
         "hebergement_equipment_rank", "logement_adapte_places_total", "logement_adapte_alt_fjt_rs_places")),
+    # Open data (docs/sources/caf.md): the RSA households of the CAF over the census households.
+    ("CAF (allocataires du RSA)", ("rsa_rate_pct",)),
 ]
 # Why a figure of the five sources has no computed value: what the extracts do not hold. `--check` refuses a
 # figure of these domains with neither a computed value nor a reason here.

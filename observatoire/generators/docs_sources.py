@@ -211,6 +211,9 @@ def _publication(source: Source) -> list[str]:
                 "l'année de ce jour")
     else:
         when = f"le millésime N paraît vers le mois {pub.release_month} de l'année N+{pub.lag_years}"
+    # an export whose name carries no date is saved by the team under a name of its convention
+    named = ("choisi par l'équipe (l'export du producteur ne porte pas de date)" if pub.period_column
+             else "tel que publié")
     if pub.fields:
         layout = (f"pas d'en-tête : la ligne 1 est un commentaire du producteur (`{pub.first_line_example}`, "
                   "contrôlé : un fichier dont la ligne 1 est autre est refusé) ; les champs sont positionnels, "
@@ -220,11 +223,15 @@ def _publication(source: Source) -> list[str]:
     else:
         layout = ("`{aa}` dans un en-tête désigne les deux derniers chiffres du millésime du fichier, `{pp}` ceux "
                   "du recensement antérieur qu'il donne pour comparaison (le plus récent, au moins cinq ans avant)")
+    period = [f"- **Période de chaque ligne** : la colonne `{source.column(pub.period_column).header}` doit valoir "
+              f"`{pub.period_example}` (le millésime du nom du fichier) sur chaque ligne ; sinon le fichier est "
+              "refusé en entier, en nommant la première ligne d'une autre période."] if pub.period_column else []
     return [
         f"- **Producteur** : {pub.publisher} ; **jeu de données** : « {pub.dataset} » (<{pub.url}>).",
         f"- **Documentation suivie** : {pub.documentation}.",
-        f"- **Nom du fichier** : tel que publié, `{pub.example}` (motif `{pub.file_pattern}`, sans tenir compte de "
+        f"- **Nom du fichier** : {named}, `{pub.example}` (motif `{pub.file_pattern}`, sans tenir compte de "
         f"la casse) ; {when}.",
+        *period,
         f"- **Format** : CSV, séparateur `{pub.separator}`, UTF-8 ou Windows-1252 ; {layout}.",
         f"- **Lignes retenues** : le fichier est national ; les lignes {pub.keep_label} sont ignorées et comptées.",
         f"- **Valeurs lues dans le nom du fichier**, pas dans ses colonnes : {', '.join(from_name) or 'aucune'}.",

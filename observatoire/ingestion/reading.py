@@ -380,6 +380,8 @@ def _published_rows(con, source: Source, file_name: str, constants: dict[str, st
         if c.from_name:
             con.execute(f'ALTER TABLE _fichier ADD COLUMN "{c.stored_name}" VARCHAR DEFAULT '
                         f'{literal(constants.get(c.header, ""))}')
+    if pub.period_column:
+        _check_period(con, source, file_name, constants["millesime"])
     con.execute(f"CREATE OR REPLACE TEMP TABLE _hors_champ AS SELECT _ligne FROM _fichier "
                 f"WHERE NOT coalesce({pub.keep}, false)")
     ignored = con.execute("SELECT count(*) FROM _hors_champ").fetchone()[0]
@@ -392,6 +394,30 @@ def _published_rows(con, source: Source, file_name: str, constants: dict[str, st
     con.execute("DELETE FROM _fichier WHERE _ligne IN (SELECT _ligne FROM _hors_champ)")
     con.execute("DELETE FROM _rejets_structure WHERE ligne IN (SELECT _ligne FROM _hors_champ)")
     return [f"{french_integer(ignored)} lignes {pub.keep_label} ignorées"] if ignored else []
+
+
+def _check_period(con, source: Source, file_name: str, millesime: str) -> None:
+    """Refuse a file one of whose rows is of another reference period than the millésime its name gives (an
+    export whose name the team writes: a file saved under the wrong year, or an unfiltered export)."""
+    pub = source.publication
+    assert pub is not None
+    column = source.column(pub.period_column)
+    expected = pub.period_example.format(millesime=millesime)
+    found = con.execute(
+        f'SELECT _ligne, "{column.stored_name}" FROM _fichier '
+        f'WHERE NOT coalesce(regexp_full_match(trim("{column.stored_name}"), ?), false) ORDER BY _ligne',
+        [pub.period_pattern.format(millesime=millesime)]).fetchall()
+    if not found:
+        return
+    line, value = found[0]
+    others = sorted({v for _, v in found if v})
+    listed = ", ".join(f"« {v} »" for v in others[:5]) + (" …" if len(others) > 5 else "")
+    raise ExtractError(
+        f"{file_name} : ligne {line}, colonne « {column.header} » : période « {value or ''} », alors que le nom du "
+        f"fichier annonce le millésime {millesime} (attendu « {expected} » sur chaque ligne) ; "
+        f"{french_integer(len(found))} lignes d'une autre période ({listed or 'vides'}). Fichier refusé : "
+        f"exporter le seul mois de décembre {millesime}, ou renommer le fichier d'après l'année de son mois de "
+        "décembre.")
 
 
 def _number_physical_lines(con, path: Path, encoding: str, n_read: int, delim: str = ";") -> None:

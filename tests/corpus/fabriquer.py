@@ -534,6 +534,41 @@ def cas_66(d: Path) -> None:
         ["62041", "41555.3", "40721.9", "42013", "9805", "6120", "3508.7", "6901"]])
 
 
+# --- CAF (docs/sources/caf.md): the data.caf.fr export, saved by the team as caf_s_ben_com_f_AAAA.csv ----------
+CAF_HEADER = ["dtreffre", "numcomdo", "nomcom", "numepci", "numdep", "numregi", "indfoy_ndur", "indnbp_ndur",
+              "indfoy_rsa", "indnbp_rsa", "indmtt_rsa"]
+
+
+def _caf(path: Path, rows: list[list[str]]) -> None:
+    path.write_text("\n".join(";".join(r) for r in [CAF_HEADER, *rows]) + "\n", encoding="utf-8-sig")
+
+
+def cas_73(d: Path) -> None:
+    # The export downloaded without filtering on one December, saved under one year's name: two Decembers in it.
+    _caf(d / "caf_s_ben_com_f_2019.csv", [
+        ["2019-12", "62041", "ARRAS", "200033579", "62", "32", "11250", "24800", "2180", "4550", "1225000"],
+        ["2019-12", "62001", "ABLAIN-SAINT-NAZAIRE", "246200364", "62", "32", "340", "815", "25", "55", "14000"],
+        ["2018-12", "62041", "ARRAS", "200033579", "62", "32", "11105", "24600", "2245", "4630", "1198000"]])
+
+
+def cas_74(d: Path) -> None:
+    # The export dropped under the name the portal gives it: no December in the name.
+    _caf(d / "s_ben_com_f.csv", [
+        ["2019-12", "62041", "ARRAS", "200033579", "62", "32", "11250", "24800", "2180", "4550", "1225000"]])
+
+
+def cas_75(d: Path) -> None:
+    # A December as exported: a commune under secret (empty RSA cells), the households placed in no commune (62XXX),
+    # a row without commune code and one of another département (left out), a code of no commune (quarantined).
+    _caf(d / "caf_s_ben_com_f_2018.csv", [
+        ["2018-12", "62041", "ARRAS", "200033579", "62", "32", "11250", "24800", "2180", "4550", "1225000"],
+        ["2018-12", "33063", "BORDEAUX", "243300316", "33", "75", "61500", "125000", "9260", "19450", "4996200"],
+        ["2018-12", "62002", "ABLAINZEVELLE", "200035442", "62", "32", "45", "110", "", "", ""],
+        ["2018-12", "62XXX", "", "", "62", "32", "410", "655", "185", "240", "103000"],
+        ["2018-12", "", "", "", "", "", "2450", "3100", "1830", "2010", "1025000"],
+        ["2018-12", "6204", "ARRAS", "", "62", "32", "10", "20", "5", "10", "2800"]])
+
+
 # --- FINESS (docs/sources/finess.md): a comment first line, no header, positional fields, sections ----------
 def _finess(path: Path, lines: list[list[str]], first: str = "finess;etalab;4;2024-03-15",
             encoding: str = "utf-8") -> None:
@@ -654,6 +689,9 @@ CAS: dict[str, Callable[[Path], None]] = {
     "69_finess_autre_departement": cas_69,
     "70_finess_fichier_renomme": cas_70,
     "71_finess_equipements_sections": cas_71,
+    "73_caf_export_non_filtre": cas_73,
+    "74_caf_export_sous_le_nom_du_portail": cas_74,
+    "75_caf_secret_et_commune_non_localisee": cas_75,
 }
 
 
