@@ -59,3 +59,30 @@ def test_emptied_cells_fail_the_filled_columns_test_naming_each_column(demo, tmp
         schema, table = failures[0]
         rows = set(con.sql(f'select colonne, nb_lignes_vides from "{schema}"."{table}"').fetchall())
     assert rows == {("code_epci", 3), ("code_territoire", 1)}
+
+
+def test_a_duplicated_or_emptied_key_fails_the_key_test_naming_each_defect(demo, tmp_path):
+    # cle_primaire replaces two tests on a model's key: it must still see an emptied key column and a key twice
+    select = ("test", "--select", "fsl_indicateurs,test_name:cle_primaire")
+    result, copy = _dbt(demo, tmp_path, *select)
+    assert result.returncode == 0, result.stdout[-6000:]
+    with duckdb.connect(str(copy)) as con:
+        con.execute("""insert into marts.fsl_indicateurs select * from marts.fsl_indicateurs
+                       where niveau = 'epci' order by code_zone, annee limit 2""")
+        con.execute("""update marts.fsl_indicateurs set annee = null
+                       where niveau = 'territoire' and code_zone = (select min(code_zone) from marts.fsl_indicateurs
+                                                                    where niveau = 'territoire')""")
+        doubled = con.execute("""select code_zone, annee from marts.fsl_indicateurs where niveau = 'epci'
+                                 group by all having count(*) > 1""").fetchall()
+        (territory, emptied), = con.execute("select code_zone, count(*) from marts.fsl_indicateurs "
+                                            "where annee is null group by all").fetchall()
+    result, _ = _dbt(demo, tmp_path, *select, "--store-failures")
+    assert result.returncode == 1, result.stdout[-6000:]
+    with duckdb.connect(str(copy), read_only=True) as con:
+        (schema, table), = con.sql("""select table_schema, table_name from information_schema.tables
+                                       where table_name like 'cle_primaire%'""").fetchall()
+        rows = set(con.sql(f'select defaut, detail, nb_lignes from "{schema}"."{table}"').fetchall())
+    assert len(doubled) == 2 and emptied > 1
+    # the emptied years are also one key several times (NULL groups with NULL): named without the empty part
+    assert rows == {("valeur vide", "annee", emptied), ("clé en double", f"territoire | {territory}", emptied)} | {
+        ("clé en double", f"epci | {z} | {a}", 2) for z, a in doubled}
