@@ -356,14 +356,14 @@ class Intervals:
         return out
 
 
-def solve_bounds(a: np.ndarray, x: np.ndarray, required: np.ndarray, targets: list[int],
-                 seeds: int = 8) -> list[tuple[float, float]]:
+def solve_bounds(a: np.ndarray, x: np.ndarray, required: np.ndarray, targets: list[int]) -> list[tuple[float, float]]:
     """Integer-rounded bounds of the target variables over {y >= 0, a y = a x}, exact where they matter.
 
     Every solution the solver returns is a feasible table: the range of a variable over the solutions seen (the
-    true table x first, then the optima of a few random objectives) is an inner interval. A variable whose inner
-    interval already spans its required width needs no program of its own; the others get their exact min and
-    max (and each optimum found widens every other variable's range)."""
+    true table x first, then the optima already found) is an inner interval. A variable whose inner interval
+    already spans its required width needs no program of its own; the others get their exact max and min, each
+    optimum widening every other variable's range. (Optima of random objectives first, as the audit does, cost
+    more programs than they save here: 22,080 against 17,122 on the scale-1 demo, for the same pattern.)"""
     n = len(x)
     low_seen, high_seen = x.astype(float).copy(), x.astype(float).copy()
     h = highspy.Highs()
@@ -398,11 +398,6 @@ def solve_bounds(a: np.ndarray, x: np.ndarray, required: np.ndarray, targets: li
     def inner_width(k):
         return math.floor(high_seen[k] + 1e-6) - math.ceil(low_seen[k] - 1e-6)
 
-    rng = np.random.default_rng(0)
-    for _ in range(seeds if n > 2 else 0):
-        optimum(rng.choice([-1.0, 1.0], n))
-        if all(inner_width(k) >= required[k] for k in targets):
-            break  # every target is already shown protected: more random optima would decide nothing
     out = []
     for k in targets:
         low = high = None
