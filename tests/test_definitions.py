@@ -62,7 +62,7 @@ def _names(uids) -> set[str]:
 
 
 def _skipped(new_sources: set[str], calendar_moved: bool) -> set[str]:
-    from orchestration.dbt_selection import unchanged_nodes
+    from observatoire.dbt_selection import unchanged_nodes
 
     return _names(unchanged_nodes(_manifest(), new_sources, calendar_moved))
 

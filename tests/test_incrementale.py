@@ -95,7 +95,7 @@ def test_incremental_refresh_gives_the_same_warehouse_as_a_full_build(refreshed)
 
 def test_the_last_build_records_the_project_fingerprint_which_follows_every_project_file(refreshed, tmp_path,
                                                                                           monkeypatch):
-    import orchestration.dbt_selection as selection
+    import observatoire.dbt_selection as selection
 
     incremental, _ = refreshed
     con = duckdb.connect(str(incremental.published), read_only=True)

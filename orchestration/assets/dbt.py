@@ -8,7 +8,7 @@ from typing import Any
 from dagster import AssetExecutionContext, Output
 from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
-from orchestration.dbt_selection import (
+from observatoire.dbt_selection import (
     dbt_project_fingerprint,
     keep_partial_parse,
     last_build_fingerprint,
