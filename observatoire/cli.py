@@ -9,17 +9,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
-import json
 import os
 import secrets
 import sys
 import time
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 
 from observatoire.extracts import SOURCES
 from observatoire.quality import report as quality_report
-from observatoire.settings import PROJECT_DIR, QUALITY_REPORT, dbt_input_files, reference_date, settings
+from observatoire.settings import PROJECT_DIR, dbt_input_files, reference_date, settings
 
 
 class ConfigurationError(Exception):
@@ -167,32 +167,38 @@ def _refresh(args: argparse.Namespace, from_scratch: bool = False) -> int:
     ensure_dbt_manifest()
     from dagster import DagsterInstance
 
+    from orchestration import run_artefacts
+    from orchestration.assets.dbt import observatoire_dbt
     from orchestration.definitions import defs
+    from orchestration.progress import Progress
+    from orchestration.run_artefacts import ORIGIN_TAG
 
     started = datetime.now().replace(microsecond=0)
     log_file = settings().data_dir / "journaux" / f"actualisation_{started:%Y%m%d_%H%M%S}.log"
     begin = time.perf_counter()
     print(f"Actualisation en cours (détail dans {log_file})...", flush=True)
+    run_id = str(uuid.uuid4())
+    # Progress goes to the terminal (or whatever stdout was) while Dagster's and dbt's output goes to the log.
+    shown = None if args.verbeux or args.silencieux else os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     with DagsterInstance.get() as instance, _output_to(None if args.verbeux else log_file):
         run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
         if from_scratch:
             run_config["ops"] = {"entrepot_de_travail": {"config": {"depuis_zero": True}}}
-        result = defs.resolve_job_def("actualisation").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config)
-        _write_step_times(instance, result.run_id, log_file.with_suffix(".etapes.json"))
-        from observatoire.quality.data_docs import publish_run_data_docs  # GX is already loaded by the run's checks
-        publish_run_data_docs(settings().reports_dir)
+        progress = Progress(instance, run_id, shown, len(observatoire_dbt.keys)) if shown else None
+        if progress:
+            progress.start()
+        try:
+            result = defs.resolve_job_def("actualisation").execute_in_process(
+                instance=instance, raise_on_error=False, run_config=run_config, tags={ORIGIN_TAG: "cli"},
+                run_id=run_id)
+        finally:
+            if progress:
+                progress.stop()
+                shown.close()
+        outcome = run_artefacts.write(instance, result.run_id, log_file.with_suffix(".etapes.json"))
     elapsed = time.perf_counter() - begin
     s = settings()
-    published = any(e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key.path == ["entrepot_publie"]
-                    for e in result.all_events)
-    checks = _check_evaluations(result)
-    blocking = [f"{c.cible} {c.nom} : {c.resume}" for c in checks if not c.reussi and c.severite == "ERROR"]
-    error = "" if result.success else (
-        "contrôle(s) bloquant(s) en échec : " + " ; ".join(blocking) if blocking else _failure_summary(result))
-    report = quality_report.build(s.published if published else s.warehouse, started, published,
-                                        s.published, checks, error, depot=s.depot_dir)
-    html_report = quality_report.write_html(report, s.reports_dir / QUALITY_REPORT)
+    published, report, html_report, error = outcome.published, outcome.report, outcome.html_report, outcome.error
     if published:
         print(f"Actualisation terminée en {elapsed:.0f} s.")
         print_summary(since=started)
@@ -204,33 +210,6 @@ def _refresh(args: argparse.Namespace, from_scratch: bool = False) -> int:
         print(f"Entrepôt publié, mais une étape suivante a échoué : {error}", file=sys.stderr)
     print(f"Rapport de qualité : {html_report} ; détail technique : {log_file}")
     return 0 if result.success else 1
-
-
-def _write_step_times(instance, run_id: str, path: Path) -> None:
-    """Wall time of each step of the run, beside its log (read by `observatoire bench`)."""
-    steps = {s.step_key: round(s.end_time - s.start_time, 3) for s in instance.get_run_step_stats(run_id)
-             if s.start_time and s.end_time}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"run_id": run_id, "etapes": steps}, indent=1), encoding="utf-8")
-
-
-def _check_evaluations(result) -> list[quality_report.Controle]:
-    controles = []
-    for evaluation in result.get_asset_check_evaluations():
-        metadata = {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
-        controles.append(quality_report.Controle(
-            cible="/".join(evaluation.asset_key.path), nom=evaluation.check_name, reussi=evaluation.passed,
-            severite=evaluation.severity.value, resume=str(metadata.get("resume", ""))))
-    return controles
-
-
-def _failure_summary(result) -> str:
-    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    messages = []
-    for event in failures:
-        message = event.step_failure_data.error.message.strip() if event.step_failure_data else ""
-        messages.append(f"étape {event.step_key} en échec" + (f" ({message.splitlines()[0][:300]})" if message else ""))
-    return " ; ".join(messages) or "contrôle bloquant en échec"
 
 
 @contextlib.contextmanager
@@ -415,11 +394,13 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--jusqua", type=_month, default=None, help="dernier mois généré, AAAA-MM")
     demo.set_defaults(func=cmd_generer_demo)
     refresh = sub.add_parser("actualiser", help="charger les extractions, construire et publier l'entrepôt")
-    refresh.add_argument("--verbeux", action="store_true", help="afficher le détail de Dagster et dbt à l'écran")
-    refresh.set_defaults(func=cmd_actualiser)
     rotate = sub.add_parser("changer-cle", help="changer de clé de pseudonymisation : reconstruire l'entrepôt depuis "
                                                 "les fichiers du dépôt avec la nouvelle clé (OBSERVATOIRE_CLE_PSEUDO)")
-    rotate.add_argument("--verbeux", action="store_true", help="afficher le détail de Dagster et dbt à l'écran")
+    for command in (refresh, rotate):
+        command.add_argument("--verbeux", action="store_true", help="afficher le détail de Dagster et dbt à l'écran")
+        command.add_argument("--silencieux", action="store_true",
+                             help="sans l'avancement par étape (fichiers chargés, modèles dbt, contrôles, publication)")
+    refresh.set_defaults(func=cmd_actualiser)
     rotate.set_defaults(func=cmd_changer_cle)
     sub.add_parser("resume", help="résumer l'entrepôt publié").set_defaults(func=cmd_resume)
     sub.add_parser("rapport", help="construire le dossier du COTECH (PDF et HTML) depuis le fichier de diffusion") \

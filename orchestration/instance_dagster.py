@@ -7,7 +7,8 @@ event: run shard, index shard, asset tables), and each commit waits for the disk
 `EventLogSqlite` keeps one engine per shard open and writes through SQLite's write-ahead log; the files and
 their schema are Dagster's own.
 
-`python -m orchestration.instance_dagster` prepares DAGSTER_HOME (used by `make dev`).
+`python -m orchestration.instance_dagster` prepares DAGSTER_HOME and the dbt manifest (used by `make dev` and
+the services of deploy/).
 """
 
 from __future__ import annotations
@@ -107,3 +108,6 @@ if __name__ == "__main__":
     if "DAGSTER_HOME" not in os.environ:
         sys.exit("DAGSTER_HOME n'est pas défini.")
     prepare_home(Path(os.environ["DAGSTER_HOME"]))
+    from observatoire.cli import ensure_dbt_manifest
+
+    ensure_dbt_manifest()  # the definitions read dbt's manifest when they are loaded (daemon, webserver, make dev)

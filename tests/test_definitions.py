@@ -36,7 +36,8 @@ def test_the_dbt_resource_skips_only_what_a_refresh_does_not_use():
     from dagster_dbt import DbtCliResource
 
     from observatoire.settings import PROJECT_DIR
-    from orchestration.definitions import DBT_PROJECT, DbtCli
+    from orchestration.project import DBT_PROJECT
+    from orchestration.resources import DbtCli
 
     # The private members DbtCli overrides still exist in the pinned dagster-dbt...
     assert isinstance(DbtCliResource.__dict__["_cli_version"], cached_property)
@@ -50,7 +51,7 @@ def test_the_dbt_resource_skips_only_what_a_refresh_does_not_use():
 
 
 def _manifest() -> dict:
-    from orchestration.definitions import DBT_PROJECT
+    from orchestration.project import DBT_PROJECT
 
     ensure_dbt_manifest()
     return json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
@@ -61,7 +62,7 @@ def _names(uids) -> set[str]:
 
 
 def _skipped(new_sources: set[str], calendar_moved: bool) -> set[str]:
-    from orchestration.definitions import unchanged_nodes
+    from observatoire.dbt_selection import unchanged_nodes
 
     return _names(unchanged_nodes(_manifest(), new_sources, calendar_moved))
 

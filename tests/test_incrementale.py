@@ -95,19 +95,19 @@ def test_incremental_refresh_gives_the_same_warehouse_as_a_full_build(refreshed)
 
 def test_the_last_build_records_the_project_fingerprint_which_follows_every_project_file(refreshed, tmp_path,
                                                                                           monkeypatch):
-    import orchestration.definitions as definitions
+    import observatoire.dbt_selection as selection
 
     incremental, _ = refreshed
     con = duckdb.connect(str(incremental.published), read_only=True)
     try:
-        assert definitions.last_build_fingerprint(con) == definitions.dbt_project_fingerprint()
+        assert selection.last_build_fingerprint(con) == selection.dbt_project_fingerprint()
     finally:
         con.close()
     model = tmp_path / "models" / "m.sql"
     model.parent.mkdir()
     model.write_text("select 1", encoding="utf-8")
-    monkeypatch.setattr(definitions, "PROJECT_DIR", tmp_path)
-    monkeypatch.setattr(definitions, "dbt_input_files", lambda: [model])
-    before = definitions.dbt_project_fingerprint()
+    monkeypatch.setattr(selection, "PROJECT_DIR", tmp_path)
+    monkeypatch.setattr(selection, "dbt_input_files", lambda: [model])
+    before = selection.dbt_project_fingerprint()
     model.write_text("select 2", encoding="utf-8")
-    assert definitions.dbt_project_fingerprint() != before  # a changed model: the next build is a full one
+    assert selection.dbt_project_fingerprint() != before  # a changed model: the next build is a full one

@@ -55,6 +55,7 @@ class Rapport:
     erreur: str = ""
     secret: dict | None = None  # this run's audit of the secret statistique (observatoire/quality/secret_audit.py)
     controles_acces: list[Controle] = field(default_factory=list)  # who can read the extracts and the key
+    alerte: str = ""  # what was sent to the team about this run (observatoire/alerts.py)
 
     @property
     def controles(self) -> list[Controle]:
@@ -153,6 +154,8 @@ def texte(rapport: Rapport) -> str:
     else:
         lignes.append(f"Publication bloquée : l'entrepôt publié n'a pas été modifié ({rapport.chemin_publie})."
                       + (f" Cause : {rapport.erreur}" if rapport.erreur else ""))
+    if rapport.alerte:
+        lignes.append(rapport.alerte)
     return "\n".join(lignes)
 
 
@@ -171,6 +174,7 @@ def write_html(rapport: Rapport, chemin: Path) -> Path:
         "<p class='ko'>Publication bloquée : l'entrepôt publié n'a pas été modifié."
         + (" Cause : " + e(rapport.erreur) if rapport.erreur else "") + "</p>",
         f"<p>Contrôles : {reussis} réussi(s), {alertes} avertissement(s), {echecs} échec(s) bloquant(s).</p>",
+        f"<p>{e(rapport.alerte)}</p>" if rapport.alerte else "",
         "<h2>Par source</h2><table><tr><th>Source</th><th>Fichiers chargés</th><th>Refusés</th><th>Doublons</th>"
         "<th>En attente</th><th>Ignorés</th>"
         "<th>Lignes chargées</th><th>Lignes en quarantaine (motif)</th><th>Dernière extraction</th>"

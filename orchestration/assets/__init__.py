@@ -1,0 +1,1 @@
+"""The assets of the observatory's Dagster code, one module per stage."""

@@ -1,0 +1,70 @@
+"""The resources of the observatory's Dagster code: the warehouse (paths and key, from the settings read once)
+and the dbt command line."""
+
+import importlib.metadata
+import os
+import sys
+from functools import cached_property
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource
+from packaging import version
+
+from observatoire.settings import PROJECT_DIR, Settings
+from observatoire.warehouse import connect, encryption_key, reset_working_copy
+from orchestration.project import DBT_PROJECT
+
+
+class WarehouseResource(ConfigurableResource):
+    """Where the extracts are, the working warehouse, the published copies and the pseudonymisation key."""
+
+    depot_dir: str
+    warehouse: str
+    published: str
+    reports_dir: str
+    diffusion: str = ""
+    key_file: str = ""
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> "WarehouseResource":
+        return cls(depot_dir=str(s.depot_dir), warehouse=str(s.warehouse), published=str(s.published),
+                   reports_dir=str(s.reports_dir), diffusion=str(s.diffusion), key_file=str(s.key_file))
+
+    def connect(self):
+        """The working warehouse, read-write (created from the published one if
+        a single asset is materialised outside the job, e.g. from the Dagster UI)."""
+        working, published = Path(self.warehouse), Path(self.published)
+        if not working.exists():
+            reset_working_copy(working, published)
+        return connect(working)
+
+    def pseudonymisation_key(self) -> bytes:
+        key = os.environ.get("OBSERVATOIRE_CLE_PSEUDO", "")
+        if not key:
+            raise RuntimeError("Clé de pseudonymisation absente : définir OBSERVATOIRE_CLE_PSEUDO.")
+        return key.encode("utf-8")
+
+
+class DbtCli(DbtCliResource):
+    """dagster-dbt's resource without two start-up costs a refresh does not need (4 s per refresh, profiled):
+    it ran `dbt --version` in a subprocess to learn the version of the dbt installed beside it, and built a dbt
+    adapter in this process, used only to fetch row counts and column metadata, which this project does not
+    fetch. Both are private members of the pinned dagster-dbt (tests/test_definitions.py checks they exist)."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
+
+
+def build_resources(s: Settings) -> dict:
+    """The resources of every run, from the settings (observatoire/settings.py, the one place they are read)."""
+    return {
+        "entrepot": WarehouseResource.from_settings(s),
+        "dbt": DbtCli(project_dir=DBT_PROJECT, profiles_dir=str(PROJECT_DIR),
+                      dbt_executable=str(Path(sys.executable).parent / "dbt"),
+                      target="chiffre" if encryption_key() else None),  # profiles.yml
+    }
