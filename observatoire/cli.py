@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import os
 import secrets
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 from observatoire.extracts import SOURCES
 from observatoire.quality import report as quality_report
 from observatoire.settings import PROJECT_DIR, dbt_input_files, reference_date, settings
+from observatoire.warehouse import RefreshInProgress, refresh_lock
 
 
 class ConfigurationError(Exception):
@@ -93,16 +93,11 @@ def cmd_generer_demo(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _single_refresh():
-    """One refresh at a time: a second one stops at once instead of waiting on DuckDB's lock."""
-    lock_path = settings().warehouse.parent / ".actualisation.verrou"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConfigurationError("une actualisation est déjà en cours sur cet entrepôt "
-                                     f"({settings().warehouse}) ; relancer quand elle sera terminée.") from None
-        yield
+    try:
+        with refresh_lock(settings().warehouse):
+            yield
+    except RefreshInProgress as e:
+        raise ConfigurationError(str(e)) from None
 
 
 def cmd_actualiser(args: argparse.Namespace) -> int:
@@ -170,8 +165,8 @@ def _refresh(args: argparse.Namespace, from_scratch: bool = False) -> int:
     from orchestration import run_artefacts
     from orchestration.assets.dbt import observatoire_dbt
     from orchestration.definitions import defs
+    from orchestration.jobs import ORIGIN_TAG
     from orchestration.progress import Progress
-    from orchestration.run_artefacts import ORIGIN_TAG
 
     started = datetime.now().replace(microsecond=0)
     log_file = settings().data_dir / "journaux" / f"actualisation_{started:%Y%m%d_%H%M%S}.log"

@@ -6,6 +6,8 @@ repository is not reachable here; they are loaded from the wheel's folder, never
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import threading
@@ -150,6 +152,34 @@ def _french(error: duckdb.Error, path: Path | str) -> Exception:
 def literal(text: str) -> str:
     """``text`` as a SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
+
+
+class RefreshInProgress(WarehouseError):
+    """Another refresh holds the warehouse."""
+
+
+@contextlib.contextmanager
+def refresh_lock(working: Path):
+    """One refresh at a time on a warehouse, whoever starts it (command line, Dagster UI, sensor, schedule): a
+    second one stops at once, before it replaces the working copy the first one is writing."""
+    path = Path(working).parent / ".actualisation.verrou"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RefreshInProgress(f"une actualisation est déjà en cours sur cet entrepôt ({working}) ; relancer "
+                                    "quand elle sera terminée.") from None
+        yield
+
+
+def refresh_running(working: Path) -> bool:
+    """Whether a refresh holds the warehouse now (the dépôt sensor waits for it to end)."""
+    try:
+        with refresh_lock(working):
+            return False
+    except RefreshInProgress:
+        return True
 
 
 def reset_working_copy(working: Path, published: Path | None) -> None:

@@ -36,6 +36,11 @@ def dagster_yaml(home: Path) -> str:
 # Written by orchestration/instance_dagster.py (rewritten when it differs).
 telemetry:
   enabled: false
+run_coordinator:  # one refresh at a time: the daemon queues the runs of the sensor, the schedule and the UI
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    max_concurrent_runs: 1
 event_log_storage:  # Dagster's default place for the event log, with the class below
   module: orchestration.instance_dagster
   class: EventLogSqlite

@@ -2,6 +2,8 @@
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
+ORIGIN_TAG = "observatoire/origine"  # "cli" on the command line's runs: they hold the lock and write their reports
+
 actualisation = define_asset_job(
     "actualisation",
     selection=AssetSelection.all(),

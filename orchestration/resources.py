@@ -4,15 +4,17 @@ and the dbt command line."""
 import importlib.metadata
 import os
 import sys
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, Failure, InitResourceContext
 from dagster_dbt import DbtCliResource
 from packaging import version
 
 from observatoire.settings import PROJECT_DIR, Settings
-from observatoire.warehouse import connect, encryption_key, reset_working_copy
+from observatoire.warehouse import RefreshInProgress, connect, encryption_key, refresh_lock, reset_working_copy
+from orchestration.jobs import ORIGIN_TAG
 from orchestration.project import DBT_PROJECT
 
 
@@ -38,6 +40,20 @@ class WarehouseResource(ConfigurableResource):
         if not working.exists():
             reset_working_copy(working, published)
         return connect(working)
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext):
+        """Each run holds the warehouse's refresh lock from its first step to its last; the command line's runs
+        hold it already (observatoire/cli.py takes it before its checks of the key)."""
+        run = context.run
+        if run is not None and run.tags.get(ORIGIN_TAG) == "cli":
+            yield self
+            return
+        try:
+            with refresh_lock(Path(self.warehouse)):
+                yield self
+        except RefreshInProgress as e:
+            raise Failure(description=f"Actualisation refusée : {e}") from None
 
     def pseudonymisation_key(self) -> bytes:
         key = os.environ.get("OBSERVATOIRE_CLE_PSEUDO", "")

@@ -15,8 +15,6 @@ from observatoire.quality import report as quality_report
 from observatoire.quality.data_docs import publish_run_data_docs
 from observatoire.settings import QUALITY_REPORT, settings
 
-ORIGIN_TAG = "observatoire/origine"  # "cli" on the command line's runs, which write their artefacts themselves
-
 
 @dataclass
 class RunOutcome:

@@ -29,9 +29,9 @@ from dagster import (
 from observatoire.extracts import SOURCES
 from observatoire.ingestion.loader import depot_entries, sha256_file
 from observatoire.settings import settings
-from observatoire.warehouse import connect
+from observatoire.warehouse import connect, refresh_running
 from orchestration import run_artefacts
-from orchestration.jobs import actualisation
+from orchestration.jobs import ORIGIN_TAG, actualisation
 
 STABILITY_ENV = "OBSERVATOIRE_DEPOT_STABILITE_S"
 STABILITY_DEFAULT_S = 60
@@ -114,6 +114,8 @@ def evaluate(depot: Path, cursor: dict[str, list], now: float, stability: float,
 def depot_extractions(context: SensorEvaluationContext):
     s = settings()
     depot = s.depot_dir
+    if refresh_running(s.warehouse):
+        return SkipReason("Une actualisation est en cours : le dépôt sera examiné quand elle sera terminée.")
     cursor = json.loads(context.cursor) if context.cursor else {}
     new, writing, seen = evaluate(depot, cursor, time.time(), stability_seconds(), s.published)
     if writing:
@@ -137,7 +139,7 @@ def _artefacts_sensor(status: DagsterRunStatus):
                     "de commande (interface Dagster, capteur du dépôt, planification), comme la ligne de commande.",
     )
     def _write(context: RunStatusSensorContext):
-        if context.dagster_run.tags.get(run_artefacts.ORIGIN_TAG) == "cli":
+        if context.dagster_run.tags.get(ORIGIN_TAG) == "cli":
             return SkipReason("actualisation de la ligne de commande : elle a écrit ses rapports elle-même")
         outcome = run_artefacts.write(context.instance, context.dagster_run.run_id)
         context.log.info(f"Rapport de qualité de l'actualisation {context.dagster_run.run_id} : {outcome.html_report}")

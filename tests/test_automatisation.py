@@ -210,3 +210,27 @@ def test_a_file_dropped_while_the_daemon_runs_is_published_and_reported(demo, tm
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)
         daemon.wait(timeout=60)
+
+
+def test_while_a_refresh_holds_the_warehouse_the_sensor_waits_and_another_run_is_refused(depot, tmp_path):
+    from dagster import Failure, build_init_resource_context
+
+    from observatoire.settings import settings
+    from observatoire.warehouse import refresh_lock
+    from orchestration.resources import WarehouseResource
+
+    path = depot / "fsl" / "fsl_2024-06_extrait_2024-07-05.csv"
+    path.write_text("a;b\n1;2\n", encoding="utf-8")
+    _age(path, 120)
+    resource = WarehouseResource.from_settings(settings())
+    with refresh_lock(settings().warehouse):  # a command-line refresh, say
+        result, cursor = _tick(None)
+        assert isinstance(result, SkipReason) and "actualisation est en cours" in result.skip_message
+        assert not cursor  # examined once the refresh is over
+        with pytest.raises(Failure, match="Actualisation refusée : une actualisation est déjà en cours"):
+            with resource.yield_for_execution(build_init_resource_context()):
+                pass
+    result, _ = _tick(None)
+    assert isinstance(result, RunRequest)
+    with resource.yield_for_execution(build_init_resource_context()) as held:  # the lock is free again
+        assert held is resource
