@@ -215,11 +215,15 @@ def pattern_seconds(since: float) -> float:
 
 
 def latest_manifest() -> Path:
-    """The manifest of the latest dbt build run by Dagster (it holds every node's compiled SQL)."""
+    """The manifest of the latest complete dbt build run by Dagster: the one that holds every SQL model's compiled
+    code (an incremental build compiles only the nodes it rebuilds)."""
     runs = sorted((PROJECT_DIR / "target").glob("observatoire_dbt-*/manifest.json"), key=lambda p: p.stat().st_mtime)
-    if not runs:
-        raise RuntimeError("aucun dbt build exécuté par Dagster : lancer d'abord une actualisation.")
-    return runs[-1]
+    for run in reversed(runs):
+        nodes = json.loads(run.read_text(encoding="utf-8"))["nodes"].values()
+        if all("compiled_code" in n for n in nodes if n["resource_type"] == "model" and n.get("language") != "python"):
+            return run
+    raise RuntimeError("aucune construction dbt complète exécutée par Dagster : lancer d'abord une actualisation "
+                       "depuis un entrepôt vide.")
 
 
 def floor(depot: Path, published: Path, folder: Path) -> dict[str, float]:
