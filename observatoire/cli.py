@@ -193,18 +193,17 @@ def _refresh(args: argparse.Namespace, from_scratch: bool = False) -> int:
         outcome = run_artefacts.write(instance, result.run_id, log_file.with_suffix(".etapes.json"))
     elapsed = time.perf_counter() - begin
     s = settings()
-    published, report, html_report, error = outcome.published, outcome.report, outcome.html_report, outcome.error
-    if published:
+    if outcome.published:
         print(f"Actualisation terminée en {elapsed:.0f} s.")
         print_summary(since=started)
     else:
         print(f"Actualisation bloquée après {elapsed:.0f} s : l'entrepôt publié n'a pas été modifié "
               f"({s.published}).", file=sys.stderr)
-    print(quality_report.texte(report))
-    if published and not result.success:
-        print(f"Entrepôt publié, mais une étape suivante a échoué : {error}", file=sys.stderr)
-    print(f"Rapport de qualité : {html_report} ; détail technique : {log_file}")
-    return 0 if result.success else 1
+    print(quality_report.texte(outcome.report))
+    if outcome.published and not outcome.success:
+        print(f"Entrepôt publié, mais une étape suivante a échoué : {outcome.error}", file=sys.stderr)
+    print(f"Rapport de qualité : {outcome.html_report} ; détail technique : {log_file}")
+    return 0 if outcome.success else 1
 
 
 @contextlib.contextmanager
