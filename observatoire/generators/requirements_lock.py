@@ -93,9 +93,10 @@ def compile_lock(upgrade: bool = False) -> None:
         out = Path(tmp) / LOCK.name
         if LOCK.exists() and not upgrade:
             shutil.copy(LOCK, out)  # uv keeps the versions of the output file it is given
+        # extras kept (sqlglot[rs]): pip's --require-hashes refuses a requirement with an extra left unpinned
         subprocess.run([uv, "pip", "compile", str(PYPROJECT), str(build), "--extra", EXTRA, "--generate-hashes",
-                        "--python-version", PYTHON_VERSION, "--python-platform", PLATFORM, "--no-header",
-                        "--quiet", "--output-file", str(out)], check=True, cwd=PROJECT_DIR)
+                        "--no-strip-extras", "--python-version", PYTHON_VERSION, "--python-platform", PLATFORM,
+                        "--no-header", "--quiet", "--output-file", str(out)], check=True, cwd=PROJECT_DIR)
         body = out.read_text(encoding="utf-8").replace(str(build), "build-system.requires (pyproject.toml)")
     LOCK.write_text(
         "# Ce fichier est généré par `make lock` (uv pip compile) : ne pas le modifier à la main.\n"
