@@ -46,7 +46,8 @@ test: lint
 
 dev: install
 	$(BIN)/python -m orchestration.instance_dagster
-	$(BIN)/dagster dev -m orchestration.definitions
+	OBSERVATOIRE_CLE_PSEUDO="$${OBSERVATOIRE_CLE_PSEUDO:-$$(cat $(DATA)/cle_pseudonymisation.txt 2>/dev/null)}" \
+		$(BIN)/dagster dev -m orchestration.definitions  # the demo's local key, as the command line does
 
 docs: install
 	$(BIN)/dbt docs generate --project-dir . --profiles-dir .
