@@ -24,7 +24,7 @@ GEOGRAPHY_DIR = SEEDS_DIR / "geographie"
 REPORTS_PROJECT_DIR = PROJECT_DIR / "reports"
 # What the dbt project is made of: a change in any of them means a new manifest and a full dbt build.
 DBT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "dbt_project.yml", "profiles.yml")
-# The environment variables of the observatory (docs/exploitation.md lists them for the operators).
+# The environment variables of the observatory (README.md lists them for the users).
 DATA_ENV = "OBSERVATOIRE_DATA"
 WAREHOUSE_ENV = "OBSERVATOIRE_ENTREPOT"
 PUBLISHED_ENV = "OBSERVATOIRE_PUBLIE"
@@ -79,10 +79,10 @@ class Settings:
     warehouse: Path  # the working warehouse the pipeline writes to
     published: Path  # the internal warehouse (everything), read-only for the observatory team's analysts
     diffusion: Path  # the diffusion file: partners, Evidence and the dossier open it
+    alerts_file: Path  # recipients and webhook of the alerts (default <data>/alertes.toml)
     memory_limit: str = "2GB"  # of every DuckDB connection
     analysts_group: str = ""  # the Unix group given read access to the published files
     depot_stability_s: float = 60.0  # a dropped file is read once unchanged for this long (the dépôt sensor)
-    alerts_file: Path | None = None  # recipients and webhook of the alerts (default <data>/alertes.toml)
     smtp: Smtp = Smtp()
     secret_widths: dict[str, int] = field(default_factory=dict)  # the audit's protection widths, if not the thresholds
     secret_time_limit_s: float = 60.0  # the audit's time per group of linked masked cells
