@@ -10,16 +10,23 @@ export DAGSTER_HOME ?= $(DATA)/dagster
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: install demo test lint dev docs geographie bench clean
+.PHONY: install lock demo test lint dev docs geographie bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Everything comes from requirements.lock (versions and hashes); the project itself is installed without
+# dependencies and built with the locked setuptools. The check needs only the standard library.
+$(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 introuvable ($(PYTHON)) : l'installer ou passer PYTHON=..."; exit 2; }
+	$(PYTHON) -m observatoire.generators.requirements_lock --check
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Recompile requirements.lock after a change to pyproject.toml (keeps the locked versions; UPGRADE=1 takes the newest).
+lock:
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTHON) -m observatoire.generators.requirements_lock $(if $(UPGRADE),--upgrade)
 
 demo: install
 	$(BIN)/observatoire generer-demo
@@ -28,6 +35,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check observatoire orchestration expectations tests
 	$(BIN)/sqlfluff lint models tests/dbt --disable-progress-bar
+	$(BIN)/python -m observatoire.generators.requirements_lock --check
 	$(BIN)/python -m observatoire.generators.dbt_sources --check
 	$(BIN)/python -m observatoire.generators.docs_sources --check
 	$(BIN)/python -m observatoire.generators.followup_due --check
@@ -38,7 +46,8 @@ test: lint
 
 dev: install
 	$(BIN)/python -m orchestration.instance_dagster
-	$(BIN)/dagster dev -m orchestration.definitions
+	OBSERVATOIRE_CLE_PSEUDO="$${OBSERVATOIRE_CLE_PSEUDO:-$$(cat $(DATA)/cle_pseudonymisation.txt 2>/dev/null)}" \
+		$(BIN)/dagster dev -m orchestration.definitions  # the demo's local key, as the command line does
 
 docs: install
 	$(BIN)/dbt docs generate --project-dir . --profiles-dir .

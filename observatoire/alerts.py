@@ -10,7 +10,6 @@ Configuration, all optional; without any, nothing is sent and the quality report
 """
 
 import json
-import os
 import smtplib
 import tomllib
 import urllib.request
@@ -18,10 +17,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from observatoire.settings import settings
+from observatoire.settings import SMTP_ENV, Smtp, settings
 
-SMTP_ENV = "OBSERVATOIRE_SMTP_"
-CONFIG_ENV = "OBSERVATOIRE_ALERTES"
 TIMEOUT_S = 20
 
 
@@ -29,30 +26,20 @@ TIMEOUT_S = 20
 class Configuration:
     destinataires: list[str]
     webhook: str
-    smtp_hote: str
-    smtp_port: int
-    expediteur: str
-    utilisateur: str
-    mot_de_passe: str
-    starttls: bool
+    smtp: Smtp
     fichier: Path
 
 
 def configuration() -> Configuration:
-    path = Path(os.environ.get(CONFIG_ENV) or settings().data_dir / "alertes.toml")
+    s = settings()
     data = {}
-    if path.exists():
+    if s.alerts_file.exists():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(s.alerts_file.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as e:
-            raise ValueError(f"{path} : fichier de configuration des alertes illisible ({e}).") from None
-    env = {k.removeprefix(SMTP_ENV): v for k, v in os.environ.items() if k.startswith(SMTP_ENV)}
-    return Configuration(
-        destinataires=[str(d) for d in data.get("destinataires", [])], webhook=str(data.get("webhook", "")),
-        smtp_hote=env.get("HOTE", ""), smtp_port=int(env.get("PORT") or 25),
-        expediteur=env.get("EXPEDITEUR") or "observatoire-pdalhpd62@localhost",
-        utilisateur=env.get("UTILISATEUR", ""), mot_de_passe=env.get("MOT_DE_PASSE", ""),
-        starttls=env.get("STARTTLS", "") == "1", fichier=path)
+            raise ValueError(f"{s.alerts_file} : fichier de configuration des alertes illisible ({e}).") from None
+    return Configuration(destinataires=[str(d) for d in data.get("destinataires", [])],
+                         webhook=str(data.get("webhook", "")), smtp=s.smtp, fichier=s.alerts_file)
 
 
 def message(published: bool, error: str, checks) -> str | None:
@@ -79,12 +66,12 @@ def send(text: str, config: Configuration | None = None) -> str:
     """Send the alert where configured; returns what the quality report says of it (in French)."""
     config = config or configuration()
     done, failed = [], []
-    if config.smtp_hote and config.destinataires:
+    if config.smtp.hote and config.destinataires:
         try:
             _mail(text, config)
             done.append(f"courriel à {', '.join(config.destinataires)}")
         except (OSError, smtplib.SMTPException) as e:
-            failed.append(f"courriel non envoyé ({config.smtp_hote}:{config.smtp_port} : {e})")
+            failed.append(f"courriel non envoyé ({config.smtp.hote}:{config.smtp.port} : {e})")
     if config.webhook:
         try:
             request = urllib.request.Request(config.webhook, data=json.dumps({"text": text}).encode("utf-8"),
@@ -102,12 +89,13 @@ def send(text: str, config: Configuration | None = None) -> str:
 def _mail(text: str, config: Configuration) -> None:
     mail = EmailMessage()
     mail["Subject"] = "Observatoire PDALHPD 62 : actualisation à examiner"
-    mail["From"] = config.expediteur
+    mail["From"] = config.smtp.expediteur
     mail["To"] = ", ".join(config.destinataires)
     mail.set_content(text)
-    with smtplib.SMTP(config.smtp_hote, config.smtp_port, timeout=TIMEOUT_S) as smtp:
-        if config.starttls:
+    server = config.smtp
+    with smtplib.SMTP(server.hote, server.port, timeout=TIMEOUT_S) as smtp:
+        if server.starttls:
             smtp.starttls()
-        if config.utilisateur and config.mot_de_passe:
-            smtp.login(config.utilisateur, config.mot_de_passe)
+        if server.utilisateur and server.mot_de_passe:
+            smtp.login(server.utilisateur, server.mot_de_passe)
         smtp.send_message(mail)

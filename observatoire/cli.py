@@ -18,7 +18,14 @@ from pathlib import Path
 
 from observatoire.extracts import SOURCES
 from observatoire.quality import report as quality_report
-from observatoire.settings import PROJECT_DIR, dbt_input_files, reference_date, settings
+from observatoire.settings import (
+    PROJECT_DIR,
+    PSEUDONYMISATION_KEY_ENV,
+    WAREHOUSE_ENV,
+    dbt_input_files,
+    reference_date,
+    settings,
+)
 from observatoire.warehouse import RefreshInProgress, refresh_lock
 
 
@@ -28,7 +35,7 @@ class ConfigurationError(Exception):
 
 def _pseudonymisation_key(create: bool) -> str:
     """The key from OBSERVATOIRE_CLE_PSEUDO, or the demo's local key file (created on demand)."""
-    key = os.environ.get("OBSERVATOIRE_CLE_PSEUDO")
+    key = os.environ.get(PSEUDONYMISATION_KEY_ENV)
     if key:
         return key
     key_file = settings().key_file
@@ -64,7 +71,7 @@ def ensure_dbt_manifest() -> None:
 
 def _environment() -> None:
     s = settings()
-    os.environ["OBSERVATOIRE_ENTREPOT"] = str(s.warehouse)
+    os.environ[WAREHOUSE_ENV] = str(s.warehouse)
     os.environ.setdefault("DAGSTER_HOME", str(s.data_dir / "dagster"))
     from orchestration.instance_dagster import prepare_home
 
@@ -103,7 +110,7 @@ def _single_refresh():
 def cmd_actualiser(args: argparse.Namespace) -> int:
     from observatoire.ingestion.key_custody import KeyMismatch, check_published
 
-    key = os.environ["OBSERVATOIRE_CLE_PSEUDO"] = _pseudonymisation_key(create=False)
+    key = os.environ[PSEUDONYMISATION_KEY_ENV] = _pseudonymisation_key(create=False)
     from observatoire.publication.permissions import PermissionsError, team_gid
     from observatoire.warehouse import WarehouseError, connect, is_encrypted
 
@@ -129,7 +136,7 @@ def cmd_changer_cle(args: argparse.Namespace) -> int:
     from observatoire.ingestion.key_custody import files_not_in_depot, fingerprint, recorded
     from observatoire.warehouse import connect
 
-    key = os.environ["OBSERVATOIRE_CLE_PSEUDO"] = _pseudonymisation_key(create=False)
+    key = os.environ[PSEUDONYMISATION_KEY_ENV] = _pseudonymisation_key(create=False)
     s = settings()
     with _single_refresh():
         if not s.published.exists():

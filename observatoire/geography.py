@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from observatoire.settings import GEOGRAPHY_DIR, PROJECT_DIR, settings
+from observatoire.settings import GEOGRAPHY_DIR, GEOJSON_COMMUNES_ENV, PROJECT_DIR, settings
 
 PACKAGE = "@etalab/decoupage-administratif"
 DEPARTEMENT = "62"
@@ -100,7 +100,6 @@ EXPLICIT_MERGERS: dict[str, tuple[str, str]] = {
 
 # IGN Admin Express COG 2018 commune boundaries (WGS 84, COG 2018 codes), shared reference data outside the
 # repository; the environment variable overrides the path (the tests use the same lookup).
-GEOJSON_COMMUNES_ENV = "OBSERVATOIRE_GEOJSON_COMMUNES"
 DEFAULT_GEOJSON_COMMUNES = PROJECT_DIR.parent / "shared" / "reference" / "geo" / "communes-62-pas-de-calais.geojson"
 GEOJSON_SOURCE = "IGN Admin Express COG 2018 simplifiée, Licence Ouverte"
 
@@ -261,8 +260,7 @@ def load_millesime(data_dir: Path, annee: int, version: str) -> Millesime:
 
 def geojson_communes_path() -> Path:
     """The IGN 2018 commune boundaries: ``$OBSERVATOIRE_GEOJSON_COMMUNES`` or the shared reference file."""
-    env = os.environ.get(GEOJSON_COMMUNES_ENV)
-    return Path(env) if env else DEFAULT_GEOJSON_COMMUNES
+    return settings().geojson_communes or DEFAULT_GEOJSON_COMMUNES
 
 
 def _q(sin_phi: float) -> float:

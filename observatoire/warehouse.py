@@ -16,14 +16,10 @@ from pathlib import Path
 import duckdb
 
 from observatoire.publication import permissions
+from observatoire.settings import ENCRYPTION_KEY_ENV, settings
 
 CHECKPOINT_THRESHOLD = "4GB"
 _EXTENSION_LOCK = threading.Lock()
-# DuckDB's own default (80 % of the machine's memory) would let its cache fill the machine at national scale;
-# beyond this limit it spills to disk. dbt reads the same variable (profiles.yml).
-MEMORY_LIMIT_ENV = "OBSERVATOIRE_MEMOIRE_DUCKDB"
-MEMORY_LIMIT_DEFAULT = "2GB"
-ENCRYPTION_KEY_ENV = "OBSERVATOIRE_CLE_CHIFFREMENT"
 
 
 def _extension_file(name: str) -> Path:
@@ -67,7 +63,9 @@ def connect(path: Path | str = ":memory:", read_only: bool = False, encrypted: b
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
-              "memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or MEMORY_LIMIT_DEFAULT}
+              # DuckDB's own default (80 % of the machine) would let its cache fill the machine at national
+              # scale; beyond this limit it spills to disk. dbt reads the same variable (profiles.yml).
+              "memory_limit": settings().memory_limit}
     if not read_only:
         # The working copy is checkpointed when the connection closes and again before publication:
         # checkpointing after every file's commit (DuckDB's 16 MB default) would only rewrite it repeatedly.

@@ -5,7 +5,7 @@ import os
 
 from dagster import Definitions, in_process_executor
 
-from observatoire.settings import settings
+from observatoire.settings import WAREHOUSE_ENV, settings
 from orchestration.assets.dbt import observatoire_dbt
 from orchestration.assets.ingestion import INGESTION_ASSETS, acces_extractions, entrepot_de_travail
 from orchestration.assets.publication import dossier_cotech, entrepot_publie
@@ -21,7 +21,7 @@ DBT_PROJECT.prepare_if_dev()  # only under `dagster dev`
 
 def build_definitions() -> Definitions:
     s = settings()
-    os.environ.setdefault("OBSERVATOIRE_ENTREPOT", str(s.warehouse))  # profiles.yml reads it
+    os.environ.setdefault(WAREHOUSE_ENV, str(s.warehouse))  # profiles.yml reads it
     return Definitions(
         assets=[entrepot_de_travail, *INGESTION_ASSETS, observatoire_dbt, entrepot_publie, dossier_cotech],
         asset_checks=[*ASSET_CHECKS, acces_extractions],

@@ -2,17 +2,16 @@
 and the dbt command line."""
 
 import importlib.metadata
-import os
 import sys
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
-from dagster import ConfigurableResource, Failure, InitResourceContext
+from dagster import ConfigurableResource, EnvVar, Failure, InitResourceContext
 from dagster_dbt import DbtCliResource
 from packaging import version
 
-from observatoire.settings import PROJECT_DIR, Settings
+from observatoire.settings import PROJECT_DIR, PSEUDONYMISATION_KEY_ENV, Settings
 from observatoire.warehouse import RefreshInProgress, connect, encryption_key, refresh_lock, reset_working_copy
 from orchestration.jobs import ORIGIN_TAG
 from orchestration.project import DBT_PROJECT
@@ -27,11 +26,14 @@ class WarehouseResource(ConfigurableResource):
     reports_dir: str
     diffusion: str = ""
     key_file: str = ""
+    # A secret: Dagster reads it from the environment when a run starts and shows only the variable's name.
+    cle_pseudonymisation: str = ""
 
     @classmethod
     def from_settings(cls, s: Settings) -> "WarehouseResource":
         return cls(depot_dir=str(s.depot_dir), warehouse=str(s.warehouse), published=str(s.published),
-                   reports_dir=str(s.reports_dir), diffusion=str(s.diffusion), key_file=str(s.key_file))
+                   reports_dir=str(s.reports_dir), diffusion=str(s.diffusion), key_file=str(s.key_file),
+                   cle_pseudonymisation=EnvVar(PSEUDONYMISATION_KEY_ENV))
 
     def connect(self):
         """The working warehouse, read-write (created from the published one if
@@ -56,10 +58,9 @@ class WarehouseResource(ConfigurableResource):
             raise Failure(description=f"Actualisation refusée : {e}") from None
 
     def pseudonymisation_key(self) -> bytes:
-        key = os.environ.get("OBSERVATOIRE_CLE_PSEUDO", "")
-        if not key:
-            raise RuntimeError("Clé de pseudonymisation absente : définir OBSERVATOIRE_CLE_PSEUDO.")
-        return key.encode("utf-8")
+        if not self.cle_pseudonymisation:
+            raise RuntimeError(f"Clé de pseudonymisation vide : définir {PSEUDONYMISATION_KEY_ENV}.")
+        return self.cle_pseudonymisation.encode("utf-8")
 
 
 class DbtCli(DbtCliResource):

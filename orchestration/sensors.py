@@ -28,17 +28,10 @@ from dagster import (
 
 from observatoire.extracts import SOURCES
 from observatoire.ingestion.loader import depot_entries, sha256_file
-from observatoire.settings import settings
+from observatoire.settings import STABILITY_ENV, Settings, settings
 from observatoire.warehouse import connect, refresh_running
 from orchestration import run_artefacts
 from orchestration.jobs import ORIGIN_TAG, actualisation
-
-STABILITY_ENV = "OBSERVATOIRE_DEPOT_STABILITE_S"
-STABILITY_DEFAULT_S = 60
-
-
-def stability_seconds() -> float:
-    return float(os.environ.get(STABILITY_ENV) or STABILITY_DEFAULT_S)
 
 
 def depot_files(depot: Path) -> dict[str, os.stat_result]:
@@ -109,7 +102,7 @@ def evaluate(depot: Path, cursor: dict[str, list], now: float, stability: float,
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
     description="Lance l'actualisation quand des extractions nouvelles sont complètes dans data/depot/ "
-                f"(inchangées depuis {STABILITY_DEFAULT_S} s, réglable par {STABILITY_ENV}).",
+                f"(inchangées depuis {Settings.depot_stability_s:g} s, réglable par {STABILITY_ENV}).",
 )
 def depot_extractions(context: SensorEvaluationContext):
     s = settings()
@@ -117,7 +110,7 @@ def depot_extractions(context: SensorEvaluationContext):
     if refresh_running(s.warehouse):
         return SkipReason("Une actualisation est en cours : le dépôt sera examiné quand elle sera terminée.")
     cursor = json.loads(context.cursor) if context.cursor else {}
-    new, writing, seen = evaluate(depot, cursor, time.time(), stability_seconds(), s.published)
+    new, writing, seen = evaluate(depot, cursor, time.time(), s.depot_stability_s, s.published)
     if writing:
         # Nothing is recorded for the complete files either: the whole delivery starts one run once it is over.
         return SkipReason(f"{len(writing)} fichier(s) en cours d'écriture dans {depot} ({', '.join(writing[:5])}) : "

@@ -82,3 +82,27 @@ def test_no_dbt_yml_repeats_a_key():
     for path in sorted([*PROJECT_DIR.glob("models/**/*.yml"), *PROJECT_DIR.glob("seeds/**/*.yml")]):
         yaml.load(path.read_text(encoding="utf-8"), Loader=_Strict)
     assert not repeated, f"clés répétées dans un yml : {repeated}"
+
+
+def test_only_the_settings_module_reads_the_observatorys_environment():
+    """Settings are read in one place (observatoire/settings.py); elsewhere only the two secret keys are read,
+    where they are used. A read is os.environ.get(X), os.environ[X] or os.getenv(X) of an OBSERVATOIRE_ name."""
+    secrets = {"PSEUDONYMISATION_KEY_ENV", "ENCRYPTION_KEY_ENV",
+               "OBSERVATOIRE_CLE_PSEUDO", "OBSERVATOIRE_CLE_CHIFFREMENT"}
+    readers = []
+    for module in _tracked("*.py"):
+        if module.startswith("tests/") or module == "observatoire/settings.py":
+            continue
+        tree = ast.parse((PROJECT_DIR / module).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in ("os.environ.get", "os.getenv") and node.args:
+                name = node.args[0]
+            elif (isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ"
+                  and isinstance(node.ctx, ast.Load)):
+                name = node.slice
+            else:
+                continue
+            text = name.value if isinstance(name, ast.Constant) else ast.unparse(name)
+            if (str(text).startswith("OBSERVATOIRE_") or str(text).endswith("_ENV")) and text not in secrets:
+                readers.append(f"{module}:{node.lineno} {text}")
+    assert readers == []

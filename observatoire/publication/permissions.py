@@ -14,7 +14,8 @@ import os
 import stat
 from pathlib import Path
 
-GROUP_ENV = "OBSERVATOIRE_GROUPE"
+from observatoire.settings import GROUP_ENV, settings
+
 FILE_MODE = 0o640
 FOLDER_MODE = 0o750
 
@@ -25,7 +26,7 @@ class PermissionsError(RuntimeError):
 
 def team_gid() -> int | None:
     """The gid of OBSERVATOIRE_GROUPE, None when it is not set."""
-    name = os.environ.get(GROUP_ENV, "").strip()
+    name = settings().analysts_group
     if not name:
         return None
     try:
@@ -44,7 +45,7 @@ def protect(path: Path, mode: int) -> None:
             os.chown(path, -1, gid)
         except PermissionError:
             raise PermissionsError(
-                f"Impossible de donner {path} au groupe « {os.environ[GROUP_ENV]} » ({GROUP_ENV}) : "
+                f"Impossible de donner {path} au groupe « {settings().analysts_group} » ({GROUP_ENV}) : "
                 "l'utilisateur qui lance l'actualisation doit être membre de ce groupe.") from None
     path.chmod(mode)
 

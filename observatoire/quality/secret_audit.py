@@ -29,7 +29,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -46,22 +45,13 @@ def secret_thresholds() -> dict:
     (OBSERVATOIRE_SECRET_LIMITE_S, 60 s)."""
     import yaml
 
-    from observatoire.settings import PROJECT_DIR
+    from observatoire.settings import PROJECT_DIR, settings
 
     project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
     seuils = {k: int(project["vars"][f"secret_seuil_{k}"]) for k in ("individuel", "fiscal")}
-    largeurs = {}
-    for k in seuils:
-        raw = os.environ.get(f"OBSERVATOIRE_SECRET_LARGEUR_{k.upper()}", "")
-        if raw and not raw.isdigit():
-            raise ValueError(f"OBSERVATOIRE_SECRET_LARGEUR_{k.upper()} = « {raw} » : un entier positif est attendu.")
-        largeurs[k] = int(raw) if raw else seuils[k]
-    limite = os.environ.get("OBSERVATOIRE_SECRET_LIMITE_S", "")
-    try:
-        limite_s = float(limite) if limite else 60.0
-    except ValueError:
-        raise ValueError(f"OBSERVATOIRE_SECRET_LIMITE_S = « {limite} » : un nombre de secondes est attendu.") from None
-    return {"seuils": seuils, "largeurs": largeurs, "limite_s": limite_s}
+    s = settings()
+    return {"seuils": seuils, "largeurs": {k: s.secret_widths.get(k, v) for k, v in seuils.items()},
+            "limite_s": s.secret_time_limit_s}
 
 
 @dataclass
