@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from observatoire.settings import SMTP_ENV, Smtp, settings
+from observatoire.settings import QUALITY_REPORT, SMTP_ENV, Smtp, settings
 
 TIMEOUT_S = 20
 
@@ -58,7 +58,7 @@ def message(published: bool, error: str, checks) -> str | None:
     for c in stale:
         if c not in blocking:
             lines.append(f"- source qui n'est plus à jour : {c.cible} : {c.resume}")
-    lines += ["", "Le détail est dans le rapport de qualité (data/rapports/qualite.html)."]
+    lines += ["", f"Le détail est dans le rapport de qualité ({settings().reports_dir / QUALITY_REPORT})."]
     return "\n".join(lines)
 
 

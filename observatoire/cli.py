@@ -186,7 +186,7 @@ def _refresh(args: argparse.Namespace, from_scratch: bool = False) -> int:
         run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
         if from_scratch:
             run_config["ops"] = {"entrepot_de_travail": {"config": {"depuis_zero": True}}}
-        progress = Progress(instance, run_id, shown, len(observatoire_dbt.keys)) if shown else None
+        progress = Progress(instance, run_id, shown, set(observatoire_dbt.keys)) if shown else None
         if progress:
             progress.start()
         try:

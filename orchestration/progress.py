@@ -6,20 +6,21 @@ import threading
 import time
 from typing import TextIO
 
-from dagster import DagsterEventType, DagsterInstance
+from dagster import AssetKey, DagsterEventType, DagsterInstance
 
-DBT_LAYERS = {"staging", "intermediate", "marts", "diffusion", "referentiel"}  # dbt asset keys start with a schema
 BAR_WIDTH = 30
 
 
 class Progress(threading.Thread):
-    """Follows the run `run_id` in the instance's event log until `stop()`; writes to `out`."""
+    """Follows the run `run_id` in the instance's event log until `stop()`; writes to `out`. `dbt_keys` are the
+    asset keys of the dbt models and seeds (each is materialised once per run, rebuilt or kept)."""
 
-    def __init__(self, instance: DagsterInstance, run_id: str, out: TextIO, dbt_total: int, interval: float = 0.5):
+    def __init__(self, instance: DagsterInstance, run_id: str, out: TextIO, dbt_keys: set[AssetKey],
+                 interval: float = 0.5):
         super().__init__(daemon=True)
         self.instance, self.run_id, self.out, self.interval = instance, run_id, out, interval
         self.terminal = out.isatty()
-        self.dbt_total, self.dbt_done, self.checks, self.failed_checks = dbt_total, 0, 0, 0
+        self.dbt_keys, self.dbt_done, self.checks, self.failed_checks = dbt_keys, 0, 0, 0
         self.cursor: str | None = None
         self.stage = ""
         self._finished = threading.Event()
@@ -55,7 +56,7 @@ class Progress(threading.Thread):
                 self.line("ingestion", f"{path[1]} : {metadata.get('fichiers_charges', 0)} fichier(s) chargé(s), "
                                        f"{metadata.get('fichiers_refuses', 0)} refusé(s), "
                                        f"{_french(metadata.get('lignes_chargees', 0))} lignes chargées")
-            elif path[0] in DBT_LAYERS:
+            elif event.asset_key in self.dbt_keys:
                 self.dbt_done += 1
                 self.dbt()
             elif path == ["entrepot_publie"]:
@@ -77,7 +78,7 @@ class Progress(threading.Thread):
             self.line("contrôles", "contrôles de validité et de fraîcheur des sources")
 
     def dbt(self) -> None:
-        total = max(self.dbt_total, self.dbt_done)
+        total = max(len(self.dbt_keys), self.dbt_done)
         if self.terminal:
             filled = BAR_WIDTH * self.dbt_done // total if total else BAR_WIDTH
             self.out.write(f"\r  dbt [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {self.dbt_done}/{total} "

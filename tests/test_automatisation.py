@@ -137,6 +137,16 @@ def test_a_run_through_dagsters_api_writes_the_same_artefacts_as_the_command_lin
                          text=True, timeout=900)
     assert cli.returncode == 0, cli.stdout[-2000:] + cli.stderr[-4000:]
     assert docs.exists() and _report_text(report) == from_api
+    # per-stage progress, as plain lines when the output is not a terminal: every source, every dbt model and
+    # seed of the manifest (kept or rebuilt), publication, dossier
+    import json
+
+    nodes = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))["nodes"].values()
+    total = sum(n["resource_type"] in ("model", "seed") for n in nodes)
+    shown = cli.stdout
+    assert "] ingestion : fsl : " in shown and "] ingestion : ccapex : " in shown and "lignes chargées" in shown
+    assert f"] dbt : {total}/{total} modèles et seeds construits" in shown, shown
+    assert "] publication : entrepôt publié" in shown and "] dossier : dossier du COTECH construit" in shown
 
 
 def _copy(demo, folder: Path, **env: str) -> dict[str, str]:
