@@ -11,12 +11,9 @@ from orchestration.assets.ingestion import INGESTION_ASSETS, acces_extractions, 
 from orchestration.assets.publication import dossier_cotech, entrepot_publie
 from orchestration.checks import ASSET_CHECKS
 from orchestration.jobs import actualisation
-from orchestration.project import DBT_PROJECT
 from orchestration.resources import build_resources
 from orchestration.schedules import actualisation_mensuelle
 from orchestration.sensors import RUN_ARTEFACT_SENSORS, depot_extractions
-
-DBT_PROJECT.prepare_if_dev()  # only under `dagster dev`
 
 
 def build_definitions() -> Definitions:
@@ -29,7 +26,7 @@ def build_definitions() -> Definitions:
         schedules=[actualisation_mensuelle],
         sensors=[depot_extractions, *RUN_ARTEFACT_SENSORS],
         resources=build_resources(s),
-        executor=in_process_executor,
+        executor=in_process_executor,  # every job, ad hoc materialisations too: one DuckDB writer at a time
     )
 
 

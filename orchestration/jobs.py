@@ -1,6 +1,6 @@
-"""The refresh job: every asset, one step at a time."""
+"""The refresh job: every asset."""
 
-from dagster import AssetSelection, define_asset_job, in_process_executor
+from dagster import AssetSelection, define_asset_job
 
 ORIGIN_TAG = "observatoire/origine"  # "cli" on the command line's runs: they hold the lock and write their reports
 
@@ -8,5 +8,4 @@ actualisation = define_asset_job(
     "actualisation",
     selection=AssetSelection.all(),
     description="Ingestion des extractions, dbt build, contrôles, publication de l'entrepôt et dossier du COTECH.",
-    executor_def=in_process_executor,  # one DuckDB writer at a time
-)
+)  # its executor is the definitions' (orchestration/definitions.py): one step at a time
